@@ -1,0 +1,150 @@
+#pragma once
+
+#include "endpoint.h"
+
+#include <base/result.h>
+#include <common/event.h>
+#include <common/httpheaders.h>
+#include <common/systeminfo.h>
+#include <common/versioninfo.h>
+
+#include <QByteArray>
+#include <QFuture>
+#include <QJsonDocument>
+#include <QObject>
+#include <QUrlQuery>
+
+#include <memory>
+
+namespace Berth::Client {
+
+// A complete (non-streamed) HTTP reply from the engine.
+struct Response
+{
+    int status = 0;
+    Common::HttpHeaders headers;
+    QByteArray body;
+};
+
+// What HEAD /_ping tells about the engine.
+struct PingInfo
+{
+    QString apiVersion;
+    QString osType;
+    bool experimental = false;
+};
+
+// One request to send. `path` is unversioned ("/containers/json"); the client
+// adds the negotiated /v1.NN prefix.
+struct Request
+{
+    QByteArray method = "GET";
+    QString path;
+    QUrlQuery query;
+    QByteArray body;
+    QByteArray contentType;       // set when body is not empty
+    Common::HttpHeaders headers;  // extra headers (X-Registry-Auth, ...)
+};
+
+class ResponseStream;
+class EventStream;
+
+// The only engine API the GUI and the CLI see (design.md, style.md D1/D4).
+// Lives in one thread (the one it was created in) and never blocks it:
+// every call returns at once with a QFuture or a stream object; results are
+// delivered from that thread's event loop. Engine errors come back as
+// Error values carrying the engine's own message and an ErrorCode derived
+// from the HTTP status; an unreachable helper is ErrorCode::Unavailable with
+// a message naming the socket.
+class EngineClient : public QObject
+{
+    Q_OBJECT
+public:
+    explicit EngineClient(const Endpoint &endpoint, QObject *parent = nullptr);
+    ~EngineClient() override;
+
+    Endpoint endpoint() const;
+
+    // Gives up on a request when no reply byte arrives for this long
+    // (ErrorCode::Timeout). 0 disables it. Streams are exempt once their
+    // head has arrived. Default 30 s.
+    void setTimeout(int milliseconds);
+
+    // Any request whose reply is read whole. 4xx/5xx replies become errors.
+    QFuture<Result<Response>> send(const Request &request);
+
+    QFuture<Result<PingInfo>> ping();
+    QFuture<Result<Common::VersionInfo>> version();
+    QFuture<Result<Common::SystemInfo>> info();
+
+    // A request whose reply body arrives piece by piece (logs, progress).
+    // The caller owns the returned object (parent it or hold it).
+    ResponseStream *openStream(const Request &request, QObject *parent = nullptr);
+
+    // GET /events as a stream of decoded events. `filters` is the JSON
+    // object of Docker's filters ({"type":["container"]}), may be empty.
+    EventStream *events(const QJsonObject &filters = {}, QObject *parent = nullptr);
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+// A streamed reply. Emits headReceived once, then data() for every piece of
+// the (de-chunked) body, then finished() exactly once: with no error when the
+// engine ended the body, with an error when the connection failed or the
+// engine answered 4xx/5xx (the error then carries the engine's message).
+class ResponseStream : public QObject
+{
+    Q_OBJECT
+public:
+    ~ResponseStream() override;
+
+    int status() const;
+    const Common::HttpHeaders &headers() const;
+    bool isFinished() const;
+
+    // Closes the connection; finished() is not emitted after this.
+    void cancel();
+
+signals:
+    void headReceived(int status);
+    void data(const QByteArray &bytes);
+    void finished(const Berth::Status &result);
+
+private:
+    friend class EngineClient;
+    explicit ResponseStream(QObject *parent);
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+// GET /events decoded: one signal per event.
+class EventStream : public QObject
+{
+    Q_OBJECT
+public:
+    ~EventStream() override;
+
+    void cancel();
+
+signals:
+    void connected();
+    void event(const Berth::Common::Event &event);
+    void finished(const Berth::Status &result);
+
+private:
+    friend class EngineClient;
+    explicit EventStream(QObject *parent);
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+// For command-line code: runs a local event loop until the future is ready.
+// Never use from the GUI thread.
+template<typename T>
+T await(QFuture<T> future);
+
+} // namespace Berth::Client
+
+#include "await_impl.h"
