@@ -1,0 +1,7 @@
+#pragma once
+
+#include <QLoggingCategory>
+
+namespace Berth::Engine {
+Q_DECLARE_LOGGING_CATEGORY(lcEngine)
+}
