@@ -34,7 +34,7 @@ esac
 build=(build-essential cmake ninja-build pkg-config git ca-certificates
        qt6-base-dev qt6-base-dev-tools qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
        libhttp-parser-dev libarchive-dev libssl-dev libseccomp-dev libcap-dev libvterm-dev)
-run=(busybox-static xvfb xauth debootstrap openssl uidmap)
+run=(busybox-static xvfb xauth debootstrap openssl uidmap curl)
 peers=(docker.io podman skopeo umoci docker-registry runc crun hyperfine
        catatonit fuse-overlayfs slirp4netns xz-utils)
 
