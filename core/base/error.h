@@ -51,6 +51,10 @@ public:
     // "outer: inner: message" with the errno name when there is one.
     std::string toString() const;
 
+    // Needed by std::expected's operator== (and so by QMetaType, which
+    // probes for equality when Result/Status travel in queued signals).
+    friend bool operator==(const Error &a, const Error &b) = default;
+
 private:
     ErrorCode m_code = ErrorCode::Internal;
     int m_errno = 0;

@@ -1,6 +1,10 @@
 #pragma once
 
+#include "clientmetatypes.h"
 #include "endpoint.h"
+#include "eventstream.h"
+#include "hijackedstream.h"
+#include "responsestream.h"
 
 #include <base/result.h>
 #include <common/event.h>
@@ -46,9 +50,6 @@ struct Request
     Common::HttpHeaders headers;  // extra headers (X-Registry-Auth, ...)
 };
 
-class ResponseStream;
-class EventStream;
-
 // The only engine API the GUI and the CLI see (design.md, style.md D1/D4).
 // Lives in one thread (the one it was created in) and never blocks it:
 // every call returns at once with a QFuture or a stream object; results are
@@ -64,6 +65,10 @@ public:
     ~EngineClient() override;
 
     Endpoint endpoint() const;
+
+    // The negotiated API version ("1.41"), empty until the first exchange
+    // (or after a lost connection: the next request negotiates again).
+    QString apiVersion() const;
 
     // Gives up on a request when no reply byte arrives for this long
     // (ErrorCode::Timeout). 0 disables it. Streams are exempt once their
@@ -84,58 +89,15 @@ public:
     // GET /events as a stream of decoded events. `filters` is the JSON
     // object of Docker's filters ({"type":["container"]}), may be empty.
     EventStream *events(const QJsonObject &filters = {}, QObject *parent = nullptr);
+    // The same with --since / --until.
+    EventStream *events(const EventsQuery &query, QObject *parent = nullptr);
+
+    // A request answered with 101 and then raw bytes both ways (attach,
+    // exec start). The client adds "Connection: Upgrade" and "Upgrade: tcp".
+    // The caller owns the returned object.
+    HijackedStream *hijack(const Request &request, QObject *parent = nullptr);
 
 private:
-    struct Private;
-    std::unique_ptr<Private> d;
-};
-
-// A streamed reply. Emits headReceived once, then data() for every piece of
-// the (de-chunked) body, then finished() exactly once: with no error when the
-// engine ended the body, with an error when the connection failed or the
-// engine answered 4xx/5xx (the error then carries the engine's message).
-class ResponseStream : public QObject
-{
-    Q_OBJECT
-public:
-    ~ResponseStream() override;
-
-    int status() const;
-    const Common::HttpHeaders &headers() const;
-    bool isFinished() const;
-
-    // Closes the connection; finished() is not emitted after this.
-    void cancel();
-
-signals:
-    void headReceived(int status);
-    void data(const QByteArray &bytes);
-    void finished(const Berth::Status &result);
-
-private:
-    friend class EngineClient;
-    explicit ResponseStream(QObject *parent);
-    struct Private;
-    std::unique_ptr<Private> d;
-};
-
-// GET /events decoded: one signal per event.
-class EventStream : public QObject
-{
-    Q_OBJECT
-public:
-    ~EventStream() override;
-
-    void cancel();
-
-signals:
-    void connected();
-    void event(const Berth::Common::Event &event);
-    void finished(const Berth::Status &result);
-
-private:
-    friend class EngineClient;
-    explicit EventStream(QObject *parent);
     struct Private;
     std::unique_ptr<Private> d;
 };

@@ -1,0 +1,24 @@
+#pragma once
+
+#include "hijackedstream.h"
+#include "job.h"
+
+#include <QLocalSocket>
+
+namespace Berth::Client {
+
+struct HijackedStream::Private
+{
+    Internal::JobPtr job;
+    std::unique_ptr<QLocalSocket> socket;
+    int status = 0;
+    Common::HttpHeaders headers;
+    QByteArray errorBody;
+    QByteArray pendingWrites; // written before the upgrade
+    bool established = false;
+    bool finished = false;
+    bool writeClosed = false;   // closeWrite() asked
+    bool shutdownDone = false;  // shutdown(SHUT_WR) issued
+};
+
+} // namespace Berth::Client
