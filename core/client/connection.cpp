@@ -128,12 +128,21 @@ void Connection::feed(const char *data, qsizetype size)
         return;
     }
     const bool extraBytes = *consumed < size;
-    const bool reuse = m_keepAlive && !extraBytes;
-    finishExchange({});
-    if (reuse && isConnected())
+    const bool reuse = m_keepAlive && !extraBytes && isConnected();
+    if (reuse) {
+        // Offer the connection first, so a request started from the
+        // callback (the one waiting for version negotiation) can take it.
+        m_busy = false;
+        m_timer.stop();
+        Callbacks callbacks = std::move(m_exchange.callbacks);
+        m_exchange = Exchange();
         emit reusable();
-    else
-        abort();
+        if (callbacks.done)
+            callbacks.done(Status(), false);
+        return;
+    }
+    finishExchange({});
+    abort();
 }
 
 void Connection::finishExchange(const Status &result, bool retryable)

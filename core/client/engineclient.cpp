@@ -93,6 +93,7 @@ struct EngineClient::Private
     bool negotiating = false;
     QList<JobPtr> waiting;                   // for the API version
     QList<QPointer<Connection>> idle;        // keep-alive connections
+    int openConnections = 0;
     std::vector<std::weak_ptr<Job>> live;    // to fail them on destruction
 
     void submit(const JobPtr &job)
@@ -128,15 +129,19 @@ struct EngineClient::Private
     Connection *newConnection()
     {
         auto *c = new Connection(endpoint, q);
+        ++openConnections;
         QObject::connect(c, &Connection::reusable, q, [this, c] {
             if (!idle.contains(c))
                 idle.append(c);
         });
         QObject::connect(c, &Connection::closed, q, [this, c] {
-            const bool wasIdle = idle.removeAll(c) > 0;
-            if (wasIdle && !c->isBusy())
-                qCDebug(lcClient) << "idle connection closed by the engine";
+            idle.removeAll(c);
             c->deleteLater();
+            if (--openConnections == 0 && !negotiating) {
+                // The next request reconnects, maybe to a restarted helper of
+                // another version: negotiate again then.
+                apiVersion.clear();
+            }
         });
         return c;
     }
