@@ -1,0 +1,118 @@
+#include "daemon.h"
+
+#include "daemonlogging.h"
+#include "eventbus.h"
+#include "hostinfo.h"
+#include "httpserver.h"
+#include "signalhandler.h"
+#include "systemroutes.h"
+
+#include <common/errors.h>
+
+#include <QTimer>
+
+#include <csignal>
+
+namespace Berth::Daemon {
+
+// How long shutdown waits for connections to flush before dropping them.
+static constexpr int kShutdownGraceMs = 2000;
+
+Daemon::Daemon(DaemonConfig config, QObject *parent)
+    : QObject(parent)
+    , m_config(std::move(config))
+    , m_events(std::make_unique<EventBus>(m_config.eventHistory))
+    , m_server(std::make_unique<HttpServer>(m_config))
+{
+}
+
+Daemon::~Daemon()
+{
+    // Connections refer to the routes: the server goes first.
+    m_server.reset();
+    m_routes.clear();
+}
+
+Status Daemon::start(bool handleSignals)
+{
+    auto state = StateDirectory::open(m_config.root);
+    if (!state)
+        return fail(state.error());
+    m_state = std::move(*state);
+    m_config.root = m_state.root();
+
+    auto socket = ListeningSocket::create(m_config.socketPath, m_config.group);
+    if (!socket)
+        return fail(Error(socket.error()).wrap("listen on " + m_config.socketPath.toStdString()));
+    m_socket = std::move(*socket);
+
+    SystemRoutes::Context context;
+    context.config = m_config;
+    context.engineId = m_state.engineId();
+    context.events = m_events.get();
+    context.connectionCount = [this] { return m_server->connectionCount(); };
+    m_routes.push_back(std::make_unique<SystemRoutes>(std::move(context)));
+    m_routes.push_back(std::make_unique<InspectStubRoutes>());
+    for (const auto &routes : m_routes)
+        routes->registerRoutes(m_server->router());
+
+    if (handleSignals) {
+        m_signals = std::make_unique<SignalHandler>();
+        if (auto ok = m_signals->start(); !ok)
+            return fail(ok.error());
+        connect(m_signals.get(), &SignalHandler::terminateRequested, this, [this](int sig) {
+            qCInfo(lcDaemon).noquote() << "received" << (sig == SIGINT ? "SIGINT" : "SIGTERM") << "- shutting down";
+            shutdown();
+        });
+        connect(m_signals.get(), &SignalHandler::reloadRequested, this, &Daemon::reload);
+    }
+
+    connect(m_server.get(), &HttpServer::allClosed, this, &Daemon::finishShutdown);
+    if (auto ok = m_server->listen(m_socket.takeFd()); !ok)
+        return fail(ok.error());
+    qCInfo(lcDaemon).noquote() << "berthd" << BERTH_VERSION << "serving on" << m_config.socketPath << "root"
+                               << m_config.root << "engine" << m_state.engineId();
+    return {};
+}
+
+void Daemon::reload()
+{
+    qCInfo(lcDaemon) << "SIGHUP: reloading configuration (nothing is reloadable yet)";
+    Common::Event e;
+    e.type = QStringLiteral("daemon");
+    e.action = QStringLiteral("reload");
+    e.actorId = m_state.engineId();
+    e.attributes.insert(QStringLiteral("name"), HostInfo::hostName());
+    e.attributes.insert(QStringLiteral("debug"), m_config.debug ? QStringLiteral("true") : QStringLiteral("false"));
+    e.attributes.insert(QStringLiteral("root"), m_config.root);
+    e.attributes.insert(QStringLiteral("socket"), m_config.socketPath);
+    m_events->publish(e);
+}
+
+void Daemon::shutdown()
+{
+    if (m_stopping)
+        return;
+    m_stopping = true;
+    // New clients get "connection refused" from here on.
+    m_server->stopListening();
+    m_socket.unlink();
+    QTimer::singleShot(kShutdownGraceMs, this, [this] {
+        qCWarning(lcDaemon) << "connections did not close in time; dropping them";
+        finishShutdown();
+    });
+    m_server->shutdown();
+}
+
+void Daemon::finishShutdown()
+{
+    if (!m_stopping || m_stopped)
+        return;
+    m_stopped = true;
+    m_socket.unlink();
+    m_state.unlock();
+    qCInfo(lcDaemon) << "stopped";
+    emit stopped(0);
+}
+
+} // namespace Berth::Daemon

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <common/apiversion.h>
+
+#include <QString>
+
+namespace Berth::Daemon {
+
+// Everything berthd is told at start-up. Unit tests build a server from one
+// with a private root and socket and small timeouts.
+struct DaemonConfig
+{
+    QString root = QString::fromLatin1(Common::kDefaultRoot);
+    QString socketPath = QString::fromLatin1(Common::kDefaultSocket);
+    // Members of this group may use the socket (style.md C25).
+    QString group = QStringLiteral("berth");
+    bool debug = false;
+    // The berth-shim executable reported in /info (and exec'ed later).
+    QString runtimePath;
+
+    // Peer check: root and the helper's own euid are trusted by default.
+    bool trustRoot = true;
+    bool trustOwnUid = true;
+
+    // A request head (and each stall inside a body) must arrive within this.
+    int requestTimeoutMs = 30 * 1000;
+    // An idle keep-alive connection is closed after this.
+    int idleTimeoutMs = 120 * 1000;
+    // Simultaneous connections (hijacked streams included); beyond: 503.
+    int maxConnections = 512;
+    // Cap on a buffered request body; beyond: 413.
+    qint64 maxBufferedBody = 16 * 1024 * 1024;
+    // Events kept for replay (docker keeps 256).
+    int eventHistory = 256;
+};
+
+} // namespace Berth::Daemon

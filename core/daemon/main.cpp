@@ -1,0 +1,61 @@
+#include "daemon.h"
+#include "daemonconfig.h"
+#include "signalhandler.h"
+
+#include <common/errors.h>
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QFileInfo>
+#include <QLoggingCategory>
+
+#include <cstdio>
+
+using namespace Berth;
+
+// berthd: builds the helper from its command line and runs the event loop.
+int main(int argc, char *argv[])
+{
+    Daemon::SignalHandler::blockSignals();
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("berthd"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(BERTH_VERSION));
+
+    Daemon::DaemonConfig config;
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Berth engine helper: serves the Docker Engine API on a Unix socket."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption rootOption(QStringLiteral("root"), QStringLiteral("State directory."),
+                                        QStringLiteral("DIR"), config.root);
+    const QCommandLineOption socketOption(QStringLiteral("socket"), QStringLiteral("API socket path."),
+                                          QStringLiteral("PATH"), config.socketPath);
+    const QCommandLineOption groupOption(QStringLiteral("group"),
+                                         QStringLiteral("Group whose members may use the socket."),
+                                         QStringLiteral("NAME"), config.group);
+    const QCommandLineOption debugOption(QStringLiteral("debug"), QStringLiteral("Enable debug logging."));
+    parser.addOptions({rootOption, socketOption, groupOption, debugOption});
+    parser.process(app);
+
+    config.root = parser.value(rootOption);
+    config.socketPath = parser.value(socketOption);
+    config.group = parser.value(groupOption);
+    config.debug = parser.isSet(debugOption);
+    config.runtimePath = QCoreApplication::applicationDirPath() + QStringLiteral("/berth-shim");
+    if (!QFileInfo::exists(config.runtimePath)) {
+        const QString installed = QCoreApplication::applicationDirPath()
+            + QStringLiteral("/../libexec/berth/berth-shim");
+        if (QFileInfo::exists(installed))
+            config.runtimePath = QFileInfo(installed).canonicalFilePath();
+    }
+    if (config.debug)
+        QLoggingCategory::setFilterRules(QStringLiteral("berth.*.debug=true"));
+
+    Daemon::Daemon daemon(config);
+    if (const Status ok = daemon.start(); !ok) {
+        std::fprintf(stderr, "berthd: %s\n", ok.error().toString().c_str());
+        return 1;
+    }
+    QObject::connect(&daemon, &Daemon::Daemon::stopped, &app, [](int code) { QCoreApplication::exit(code); });
+    return app.exec();
+}
