@@ -31,7 +31,7 @@ case "${ID:-}:${VERSION_ID:-}:${VERSION_CODENAME:-}" in
 esac
 
 # --- the package set --------------------------------------------------------
-build=(build-essential cmake ninja-build pkg-config git ca-certificates
+build=(build-essential cmake ninja-build pkg-config git ca-certificates ccache
        qt6-base-dev qt6-base-dev-tools qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
        libhttp-parser-dev libarchive-dev libssl-dev libseccomp-dev libcap-dev libvterm-dev)
 run=(busybox-static xvfb xauth debootstrap openssl uidmap curl)
