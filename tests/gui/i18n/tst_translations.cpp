@@ -1,0 +1,80 @@
+#include <QDir>
+#include <QFile>
+#include <QTest>
+#include <QXmlStreamReader>
+
+// Every catalogue in translations/ is complete: no unfinished, empty,
+// obsolete or vanished message, and numerus forms all filled in.
+class tst_Translations : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void catalogueIsComplete_data()
+    {
+        QTest::addColumn<QString>("path");
+        const QDir dir(QStringLiteral(BERTH_TRANSLATIONS_DIR));
+        const QStringList files = dir.entryList({QStringLiteral("*.ts")}, QDir::Files, QDir::Name);
+        QVERIFY2(files.contains(QStringLiteral("berth_ko.ts")), "translations/berth_ko.ts is missing");
+        for (const QString &file : files)
+            QTest::newRow(qPrintable(file)) << dir.filePath(file);
+    }
+
+    void catalogueIsComplete()
+    {
+        QFETCH(QString, path);
+        QFile file(path);
+        QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(file.errorString()));
+
+        QStringList problems;
+        int messages = 0;
+        QString context;
+        QString source;
+        QXmlStreamReader xml(&file);
+        while (!xml.atEnd()) {
+            xml.readNext();
+            if (!xml.isStartElement())
+                continue;
+            if (xml.name() == QLatin1String("name")) {
+                context = xml.readElementText();
+            } else if (xml.name() == QLatin1String("message")) {
+                ++messages;
+                source.clear();
+            } else if (xml.name() == QLatin1String("source")) {
+                source = xml.readElementText();
+            } else if (xml.name() == QLatin1String("translation")) {
+                const QString type = xml.attributes().value(QLatin1String("type")).toString();
+                // Numerus translations hold <numerusform> children.
+                QString text;
+                bool numerusEmpty = false;
+                int forms = 0;
+                while (!(xml.isEndElement() && xml.name() == QLatin1String("translation")) && !xml.atEnd()) {
+                    xml.readNext();
+                    if (xml.isCharacters())
+                        text += xml.text();
+                    if (xml.isStartElement() && xml.name() == QLatin1String("numerusform")) {
+                        ++forms;
+                        const QString form = xml.readElementText();
+                        numerusEmpty = numerusEmpty || form.trimmed().isEmpty();
+                        text += form;
+                    }
+                }
+                const QString where = QStringLiteral("%1: \"%2\"").arg(context, source);
+                if (type == QLatin1String("unfinished"))
+                    problems << QStringLiteral("unfinished: ") + where;
+                else if (type == QLatin1String("vanished") || type == QLatin1String("obsolete"))
+                    problems << type + QStringLiteral(" (no longer in the sources): ") + where;
+                else if (text.trimmed().isEmpty() || numerusEmpty)
+                    problems << QStringLiteral("empty: ") + where;
+                Q_UNUSED(forms)
+            }
+        }
+        QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
+        QVERIFY2(messages > 0, "the catalogue has no messages");
+        QVERIFY2(problems.isEmpty(), qPrintable(problems.join(QLatin1Char('\n'))));
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_Translations)
+
+#include "tst_translations.moc"
