@@ -182,11 +182,11 @@ Error Connection::connectError() const
         code = ErrorCode::Timeout;
         break;
     default:
+        err = EIO;
         reason = m_socket->errorString().toStdString();
         break;
     }
-    Q_UNUSED(err)
-    return Error(code, "cannot connect to the Berth helper at " + m_endpoint.url().toStdString() + ": " + reason);
+    return Error(code, "cannot connect to the Berth helper at " + m_endpoint.url().toStdString() + ": " + reason, err);
 }
 
 void Connection::onSocketError()

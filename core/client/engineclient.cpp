@@ -24,6 +24,14 @@ using Internal::Connection;
 using Internal::Job;
 using Internal::JobPtr;
 
+bool isHelperUnreachable(const Error &error)
+{
+    // Connection errors carry the errno of connect(); engine replies never do.
+    return error.sysErrno() != 0
+           && (error.code() == ErrorCode::Unavailable || error.code() == ErrorCode::PermissionDenied
+               || error.code() == ErrorCode::Timeout);
+}
+
 void registerMetaTypes()
 {
     qRegisterMetaType<Berth::Status>("Berth::Status");

@@ -102,6 +102,11 @@ private:
     std::unique_ptr<Private> d;
 };
 
+// True when the error says the helper could not be reached at all (no
+// socket, nobody listening, no permission to connect), as opposed to an
+// error the engine answered.
+bool isHelperUnreachable(const Error &error);
+
 // For command-line code: runs a local event loop until the future is ready.
 // Never use from the GUI thread.
 template<typename T>

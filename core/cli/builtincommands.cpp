@@ -1,0 +1,24 @@
+#include "cliapplication.h"
+
+#include "eventscommand.h"
+#include "infocommand.h"
+#include "versioncommand.h"
+
+namespace Berth::Cli {
+
+// Management groups first, then the commands. A later command adds one
+// line here (and its group when it is the first of that group).
+void registerBuiltinCommands(CommandRegistry &registry)
+{
+    Command system;
+    system.path = QStringLiteral("system");
+    system.section = Command::Section::Management;
+    system.shortHelp = QStringLiteral("Manage Berth");
+    registry.add(std::move(system));
+
+    registerVersionCommand(registry);
+    registerInfoCommand(registry);
+    registerEventsCommand(registry);
+}
+
+} // namespace Berth::Cli

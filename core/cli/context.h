@@ -1,0 +1,71 @@
+#pragma once
+
+#include "command.h"
+
+#include <base/result.h>
+#include <client/endpoint.h>
+
+#include <QJsonObject>
+#include <QString>
+#include <QTextStream>
+
+#include <memory>
+
+namespace Berth::Client {
+class EngineClient;
+}
+
+namespace Berth::Cli {
+
+class CommandRegistry;
+
+// The global options given before the command.
+struct GlobalOptions
+{
+    QString host;   // -H/--host, empty: BERTH_HOST or the default socket
+    bool debug = false;
+};
+
+// What a command's run function gets besides its arguments: the output
+// streams, the engine client, and docker's way of reporting errors.
+class Context
+{
+public:
+    Context(const CommandRegistry &registry, const GlobalOptions &options);
+    ~Context();
+
+    QTextStream &out() { return m_out; }
+    QTextStream &err() { return m_err; }
+    const GlobalOptions &globalOptions() const { return m_options; }
+    const CommandRegistry &registry() const { return m_registry; }
+
+    // The engine address from -H, BERTH_HOST or the default.
+    Result<Client::Endpoint> endpoint() const;
+    // The engine client for that address, created on first use.
+    Result<Client::EngineClient *> client();
+
+    // GET `path` (unversioned) and its JSON object reply, waiting in a
+    // local event loop (fine for a CLI; never in the GUI).
+    Result<QJsonObject> getJson(const QString &path);
+
+    // Prints an error as docker does and returns `exitCode`:
+    //   unreachable helper -> "Cannot connect to the Berth helper at ... Start it with: ..."
+    //   engine replies     -> "Error response from daemon: <message>"
+    //   other failures     -> "error during connect: ..." / the message
+    int reportError(const Error &error, int exitCode = 1);
+    // A usage error of `command` (bad flag or argument): docker's three
+    // lines on stderr, exit 125.
+    int reportUsageError(const Command &command, const QString &message);
+
+private:
+    const CommandRegistry &m_registry;
+    GlobalOptions m_options;
+    QTextStream m_out;
+    QTextStream m_err;
+    std::unique_ptr<Client::EngineClient> m_client;
+};
+
+// The --format option of version, info and events.
+OptionSpec formatOption(bool withShorthand);
+
+} // namespace Berth::Cli
