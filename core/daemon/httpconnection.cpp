@@ -13,6 +13,9 @@ namespace Berth::Daemon {
 // Bytes fed to the parser at a time: bounds how far a body can overshoot
 // its cap and how big a streamed body piece gets.
 static constexpr qsizetype kFeedSlice = 64 * 1024;
+// After the last reply, how long a closing connection drains what the
+// client still sends (so it reads the reply rather than a reset).
+static constexpr int kLingerMs = 1000;
 
 HttpConnection::HttpConnection(std::unique_ptr<SocketChannel> channel, const Router &router,
                                const DaemonConfig &config, QObject *parent)
@@ -527,8 +530,7 @@ void HttpConnection::closeGracefully()
     m_requestTimer.stop();
     m_idleTimer.stop();
     detachExchange();
-    m_channel->setReadingEnabled(false);
-    m_channel->closeAfterWrite();
+    m_channel->closeAfterWrite(kLingerMs);
 }
 
 void HttpConnection::shutdown()

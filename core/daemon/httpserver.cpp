@@ -70,15 +70,16 @@ int HttpServer::connectionCount() const
 
 void HttpServer::refuse(UniqueFd fd, int status, const QString &message)
 {
-    // Best effort and never blocking: a small reply fits in the socket buffer.
+    // Never blocking; the refused request is drained briefly, not parsed.
     const HttpResponse r = HttpResponse::error(status, message);
     Common::HttpHeaders headers = r.headers;
     HttpResponse::addStandardHeaders(headers);
     headers.set("Content-Length", QByteArray::number(r.body.size()));
     headers.set("Connection", "close");
-    const QByteArray out = HttpResponse::statusLine(status) + headers.serialize() + "\r\n" + r.body;
-    (void)::send(fd.get(), out.constData(), size_t(out.size()), MSG_NOSIGNAL | MSG_DONTWAIT);
-    ::shutdown(fd.get(), SHUT_WR);
+    auto *channel = new SocketChannel(std::move(fd), this);
+    connect(channel, &SocketChannel::closed, channel, &QObject::deleteLater);
+    channel->write(HttpResponse::statusLine(status) + headers.serialize() + "\r\n" + r.body);
+    channel->closeAfterWrite(500);
 }
 
 void HttpServer::onAcceptReady()

@@ -4,6 +4,7 @@
 
 #include <QPointer>
 #include <QSocketNotifier>
+#include <QTimer>
 
 #include <cerrno>
 #include <fcntl.h>
@@ -106,6 +107,13 @@ void SocketChannel::onReadable()
             qCDebug(lcDaemonHttp) << "read from socket failed:" << ::strerror(error);
         m_readEof = true;
     }
+    if (m_lingering) {
+        m_in.clear(); // a closing connection: what the peer sends is dropped
+        if (m_readEof)
+            QMetaObject::invokeMethod(this, &SocketChannel::abort, Qt::QueuedConnection);
+        updateReadNotifier();
+        return;
+    }
     updateReadNotifier();
     QPointer<SocketChannel> self(this);
     if (gotData)
@@ -142,7 +150,15 @@ void SocketChannel::flush()
     if (m_writeNotifier)
         m_writeNotifier->setEnabled(false);
     if (m_out.isEmpty() && m_fd.isValid()) {
-        if (m_closePending) {
+        if (m_closePending && m_lingerMs > 0 && !m_readEof && !m_lingering) {
+            ::shutdown(m_fd.get(), SHUT_WR);
+            m_writeShut = true;
+            m_lingering = true;
+            m_in.clear();
+            m_readingEnabled = true;
+            updateReadNotifier();
+            QTimer::singleShot(m_lingerMs, this, &SocketChannel::abort);
+        } else if (m_closePending && !m_lingering) {
             QMetaObject::invokeMethod(this, &SocketChannel::abort, Qt::QueuedConnection);
         } else if (m_shutdownPending && !m_writeShut) {
             ::shutdown(m_fd.get(), SHUT_WR);
@@ -179,9 +195,12 @@ void SocketChannel::shutdownWrite()
         flush();
 }
 
-void SocketChannel::closeAfterWrite()
+void SocketChannel::closeAfterWrite(int lingerMs)
 {
+    if (m_closePending)
+        return;
     m_closePending = true;
+    m_lingerMs = lingerMs;
     if (m_out.isEmpty())
         flush();
 }

@@ -48,8 +48,11 @@ public:
     qsizetype bytesToWrite() const { return m_out.size(); }
     // Half-close: shutdown(SHUT_WR) once the queue has drained.
     void shutdownWrite();
-    // Closes once the queue has drained.
-    void closeAfterWrite();
+    // Closes once the queue has drained. With lingerMs > 0 the channel first
+    // half-closes and discards what the peer still sends, for at most that
+    // long, so a client still writing a refused request reads the reply
+    // instead of a connection reset.
+    void closeAfterWrite(int lingerMs = 0);
     // Closes now, dropping anything unsent; emits closed().
     void abort();
 
@@ -81,6 +84,8 @@ private:
     bool m_shutdownPending = false;
     bool m_writeShut = false;
     bool m_closePending = false;
+    bool m_lingering = false;
+    int m_lingerMs = 0;
 };
 
 } // namespace Berth::Daemon

@@ -81,7 +81,25 @@ HttpResponse SystemRoutes::info(const HttpRequest &) const
     s.threads = HostInfo::threadCount();
     s.runtimePath = m_context.config.runtimePath;
     s.debug = m_context.config.debug;
-    return HttpResponse::json(200, s.toJson());
+    QJsonObject o = s.toJson();
+    // Fields dockerd 20.10 sends that SystemInfo does not model; the CLI
+    // prints some of them ("containerd version", ...).
+    const QJsonObject noCommit{{QStringLiteral("ID"), QString()}, {QStringLiteral("Expected"), QString()}};
+    const std::pair<const char *, QJsonValue> extra[] = {
+        {"KernelMemory", false},
+        {"KernelMemoryTCP", false},
+        {"OomKillDisable", s.cgroupVersion == QLatin1String("1")},
+        {"BridgeNfIptables", false},
+        {"BridgeNfIp6tables", false},
+        {"ContainerdCommit", noCommit},
+        {"RuncCommit", noCommit},
+        {"InitCommit", noCommit},
+    };
+    for (const auto &[key, value] : extra) {
+        if (!o.contains(QLatin1String(key)))
+            o.insert(QLatin1String(key), value);
+    }
+    return HttpResponse::json(200, o);
 }
 
 // "1700000000" or "1700000000.123456789" (moby's timetypes) to nanoseconds.
