@@ -194,7 +194,7 @@ void MainWindow::updateStatus()
 
     const auto version = m_connection->version();
     const QString versionText = m_connection->isConnected() && version
-                                    ? tr("Berth %1 · API %2").arg(version->version, version->apiVersion)
+                                    ? EngineConnection::versionText(*version)
                                     : QString();
     m_versionLabel->setText(versionText);
     m_versionLabel->setAccessibleName(versionText.isEmpty() ? tr("Engine version unknown") : versionText);

@@ -181,7 +181,7 @@ void SettingsPage::update()
     }
     m_helperMessage->hide();
     m_helperDetails->show();
-    m_version->setText(version ? tr("Berth %1 · API %2").arg(version->version, version->apiVersion) : QString());
+    m_version->setText(version ? EngineConnection::versionText(*version) : QString());
     m_rootDir->setText(info->rootDir);
     m_kernel->setText(info->kernelVersion);
     m_os->setText(info->operatingSystem);

@@ -50,6 +50,14 @@ void EngineConnection::connectTo(const Client::Endpoint &endpoint)
     attempt();
 }
 
+QString EngineConnection::versionText(const Common::VersionInfo &version)
+{
+    QString number = version.version;
+    if (number.endsWith(QLatin1String("-berth")))
+        number.chop(6);
+    return tr("Berth %1 · API %2").arg(number, version.apiVersion);
+}
+
 int EngineConnection::pendingRetryInterval() const
 {
     return m_retryTimer.isActive() ? m_retryTimer.interval() : 0;

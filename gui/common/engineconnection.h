@@ -71,6 +71,10 @@ public:
     // The last helper this object started.
     std::optional<HelperLaunch> lastHelperLaunch() const { return m_lastLaunch; }
 
+    // "Berth 0.1.0 · API 1.41": berthd reports "0.1.0-berth" so docker
+    // clients can tell it apart; the GUI names the product itself.
+    static QString versionText(const Common::VersionInfo &version);
+
     // Milliseconds until the next retry while disconnected, 0 when idle.
     int pendingRetryInterval() const;
 

@@ -65,6 +65,7 @@ private slots:
         QFETCH(int, line);
         QFETCH(int, column);
         QTextDocument document;
+        document.documentLayout(); // highlighters follow contentsChange, sent only with a layout
         auto *highlighter = new DockerfileHighlighter(&document);
         document.setPlainText(QString::fromUtf8(dockerfile));
         QVERIFY(sameColours(formatAt(document, line, column),
@@ -85,6 +86,7 @@ private slots:
         QFETCH(int, line);
         QFETCH(int, column);
         QTextDocument document;
+        document.documentLayout(); // highlighters follow contentsChange, sent only with a layout
         auto *highlighter = new DockerfileHighlighter(&document);
         document.setPlainText(QString::fromUtf8(dockerfile));
         QVERIFY(sameColours(formatAt(document, line, column),
@@ -94,6 +96,7 @@ private slots:
     void continuationLinesAreNotInstructions()
     {
         QTextDocument document;
+        document.documentLayout(); // highlighters follow contentsChange, sent only with a layout
         auto *highlighter = new DockerfileHighlighter(&document);
         document.setPlainText(QStringLiteral("RUN true && \\\n    RUN-not-an-instruction\n"));
         QVERIFY(!sameColours(formatAt(document, 1, 4),
@@ -103,6 +106,7 @@ private slots:
     void stringsAndVariables()
     {
         QTextDocument document;
+        document.documentLayout(); // highlighters follow contentsChange, sent only with a layout
         auto *highlighter = new DockerfileHighlighter(&document);
         document.setPlainText(QString::fromUtf8(dockerfile));
         // echo "v$VERSION" > /v : the quote is a string, $VERSION a variable.
@@ -121,6 +125,7 @@ private slots:
     void darkPaletteGetsOtherColours()
     {
         QTextDocument document;
+        document.documentLayout(); // highlighters follow contentsChange, sent only with a layout
         auto *highlighter = new DockerfileHighlighter(&document);
         QPalette light;
         light.setColor(QPalette::Base, Qt::white);
@@ -138,6 +143,7 @@ private slots:
     {
         SyntaxHighlighting highlighting;
         QTextDocument document;
+        document.documentLayout(); // highlighters follow contentsChange, sent only with a layout
         QSyntaxHighlighter *highlighter = highlighting.attach(&document, QApplication::palette());
         QVERIFY(highlighter);
         QCOMPARE(highlighter->document(), &document);
