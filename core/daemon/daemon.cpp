@@ -2,12 +2,15 @@
 
 #include "daemonlogging.h"
 #include "eventbus.h"
+#include "engineworker.h"
 #include "hostinfo.h"
+#include "imageroutes.h"
 #include "httpserver.h"
 #include "signalhandler.h"
 #include "systemroutes.h"
 
 #include <common/errors.h>
+#include <engine/imagestore.h>
 
 #include <QTimer>
 
@@ -28,9 +31,12 @@ Daemon::Daemon(DaemonConfig config, QObject *parent)
 
 Daemon::~Daemon()
 {
-    // Connections refer to the routes: the server goes first.
+    // Connections refer to the routes: the server goes first; the engine
+    // thread finishes its queued jobs before the stores go.
     m_server.reset();
     m_routes.clear();
+    m_worker.reset();
+    m_images.reset();
 }
 
 Status Daemon::start(bool handleSignals)
@@ -40,6 +46,14 @@ Status Daemon::start(bool handleSignals)
         return fail(state.error());
     m_state = std::move(*state);
     m_config.root = m_state.root();
+
+    Engine::ExtractLimits limits;
+    limits.maxUncompressedBytes = m_config.maxLayerBytes;
+    auto images = Engine::ImageStore::open(m_state.root(), limits);
+    if (!images)
+        return fail(Error(images.error()).wrap("open the image store in " + m_state.root().toStdString()));
+    m_images = std::move(*images);
+    m_worker = std::make_unique<EngineWorker>();
 
     auto socket = ListeningSocket::create(m_config.socketPath, m_config.group);
     if (!socket)
@@ -51,7 +65,10 @@ Status Daemon::start(bool handleSignals)
     context.engineId = m_state.engineId();
     context.events = m_events.get();
     context.connectionCount = [this] { return m_server->connectionCount(); };
+    auto imageRoutes = std::make_unique<ImageRoutes>(ImageRoutes::Context{m_images.get(), m_worker.get(), m_events.get()});
+    context.imageCount = [routes = imageRoutes.get()] { return routes->imageCount(); };
     m_routes.push_back(std::make_unique<SystemRoutes>(std::move(context)));
+    m_routes.push_back(std::move(imageRoutes));
     m_routes.push_back(std::make_unique<InspectStubRoutes>());
     for (const auto &routes : m_routes)
         routes->registerRoutes(m_server->router());

@@ -8,12 +8,18 @@
 
 #include <QObject>
 
+namespace Berth::Engine {
+class ImageStore;
+}
+
 #include <memory>
 #include <vector>
 
 namespace Berth::Daemon {
 
 class ApiRoutes;
+class EngineWorker;
+class ImageRoutes;
 class EventBus;
 class HttpServer;
 class SignalHandler;
@@ -54,6 +60,9 @@ private:
     StateDirectory m_state;
     ListeningSocket m_socket;
     std::unique_ptr<EventBus> m_events;
+    // The stores; only the engine worker's thread touches them.
+    std::unique_ptr<Engine::ImageStore> m_images;
+    std::unique_ptr<EngineWorker> m_worker;
     std::unique_ptr<HttpServer> m_server;
     std::unique_ptr<SignalHandler> m_signals;
     std::vector<std::unique_ptr<ApiRoutes>> m_routes;

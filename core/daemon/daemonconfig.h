@@ -30,6 +30,8 @@ struct DaemonConfig
     int maxConnections = 512;
     // Cap on a buffered request body; beyond: 413.
     qint64 maxBufferedBody = 16 * 1024 * 1024;
+    // Cap on one layer's unpacked size (a decompression bomb stops here).
+    quint64 maxLayerBytes = quint64(256) * 1024 * 1024 * 1024;
     // Events kept for replay (docker keeps 256).
     int eventHistory = 256;
 };

@@ -80,6 +80,7 @@ HttpResponse SystemRoutes::info(const HttpRequest &) const
     s.openFds = HostInfo::openFdCount();
     s.threads = HostInfo::threadCount();
     s.runtimePath = m_context.config.runtimePath;
+    s.images = m_context.imageCount ? m_context.imageCount() : 0;
     s.debug = m_context.config.debug;
     QJsonObject o = s.toJson();
     // Fields dockerd 20.10 sends that SystemInfo does not model; the CLI
@@ -131,7 +132,9 @@ void SystemRoutes::events(HttpExchange &exchange) const
         exchange.respondError(501, QStringLiteral("events are not available"));
         return;
     }
-    qint64 since = 0;
+    // since=0 is a real time (the epoch: replay everything), as in moby;
+    // only an absent `since` means "from now on".
+    qint64 since = -1;
     qint64 until = 0;
     if (const QString s = r.query(QStringLiteral("since")); !s.isEmpty()) {
         auto t = parseTimestamp(s, "since");
@@ -145,7 +148,7 @@ void SystemRoutes::events(HttpExchange &exchange) const
             return exchange.respondError(t.error());
         until = *t;
     }
-    if (since > 0 && until > 0 && until < since)
+    if (since >= 0 && until > 0 && until < since)
         return exchange.respondError(400, QStringLiteral("`since` time is after `until` time"));
     auto filters = r.filters(EventFilter::acceptedKeys());
     if (!filters)
@@ -155,7 +158,7 @@ void SystemRoutes::events(HttpExchange &exchange) const
     // Subscribe before replaying so nothing published in between is lost.
     std::shared_ptr<EventSubscription> subscription = bus->subscribe(filter);
     exchange.beginStream(200, kJsonContentType);
-    if (since > 0) {
+    if (since >= 0) {
         const QList<Common::Event> replay = bus->history(filter, since, until);
         for (const Common::Event &e : replay)
             exchange.writeJson(e.toJson());

@@ -24,6 +24,8 @@ public:
         EventBus *events = nullptr;
         // Open connections; optional.
         std::function<int()> connectionCount;
+        // Images in the store; optional.
+        std::function<int()> imageCount;
     };
 
     explicit SystemRoutes(Context context);

@@ -718,7 +718,8 @@ Result<QList<ImageDeleteItem>> ImageStore::remove(const QString &nameOrId, bool 
     return records;
 }
 
-Result<Common::ImagePruneReport> ImageStore::prune(bool danglingOnly, const ImageUsageCallback &usage)
+Result<Common::ImagePruneReport> ImageStore::prune(bool danglingOnly, const ImageUsageCallback &usage,
+                                                   const std::function<bool(const ImageRecord &)> &select)
 {
     Common::ImagePruneReport report;
     // top images first (no children), as moby does
@@ -729,6 +730,8 @@ Result<Common::ImagePruneReport> ImageStore::prune(bool danglingOnly, const Imag
         if (danglingOnly && !referencesTo(rec.id).isEmpty())
             continue;
         if (usage && usage(rec.id))
+            continue;
+        if (select && !select(rec))
             continue;
         candidates.append(rec.id);
     }

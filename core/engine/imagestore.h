@@ -95,8 +95,10 @@ public:
     // DELETE /images/{name}?force=&noprune= with docker's semantics.
     Result<QList<Common::ImageDeleteItem>> remove(const QString &nameOrId, bool force, bool prune = true,
                                                   const ImageUsageCallback &usage = {});
-    // POST /images/prune: danglingOnly (the default) or every unused image.
-    Result<Common::ImagePruneReport> prune(bool danglingOnly, const ImageUsageCallback &usage = {});
+    // POST /images/prune: danglingOnly (the default) or every unused image;
+    // `select`, when given, narrows the candidates further (label, until).
+    Result<Common::ImagePruneReport> prune(bool danglingOnly, const ImageUsageCallback &usage = {},
+                                           const std::function<bool(const ImageRecord &)> &select = {});
 
 private:
     explicit ImageStore(const QString &root, ExtractLimits limits);

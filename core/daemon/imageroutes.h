@@ -1,0 +1,51 @@
+#pragma once
+
+#include "router.h"
+
+#include <atomic>
+#include <memory>
+
+namespace Berth::Engine {
+class ImageStore;
+}
+
+namespace Berth::Daemon {
+
+class EngineWorker;
+class EventBus;
+
+// /images/*: list, inspect, history, tag, remove, prune and import
+// (POST /images/create?fromSrc=-). Store work runs on the engine thread;
+// replies and events go out from the HTTP thread.
+class ImageRoutes : public ApiRoutes
+{
+public:
+    struct Context
+    {
+        Engine::ImageStore *store = nullptr;
+        EngineWorker *worker = nullptr;
+        EventBus *events = nullptr;
+    };
+
+    explicit ImageRoutes(Context context);
+    ~ImageRoutes() override;
+    void registerRoutes(Router &router) override;
+
+    // Images in the store, for /info (kept current after every change).
+    int imageCount() const { return m_imageCount->load(); }
+
+private:
+    void list(HttpExchange &exchange);
+    void inspect(HttpExchange &exchange);
+    void history(HttpExchange &exchange);
+    void tag(HttpExchange &exchange);
+    void remove(HttpExchange &exchange);
+    void prune(HttpExchange &exchange);
+    void create(HttpExchange &exchange);
+    void importStream(HttpExchange &exchange);
+
+    Context m_context;
+    std::shared_ptr<std::atomic<int>> m_imageCount;
+};
+
+} // namespace Berth::Daemon
