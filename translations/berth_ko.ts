@@ -56,6 +56,10 @@
         <extracomment>%1 is a translated summary, %2 the engine&apos;s technical English message</extracomment>
         <translation>%1 (%2)</translation>
     </message>
+    <message>
+        <source>Berth&apos;s built-in Dockerfile highlighter</source>
+        <translation>Berth 내장 Dockerfile 강조기</translation>
+    </message>
 </context>
 <context>
     <name>Berth::Gui::ActivityView</name>
@@ -178,6 +182,13 @@ CMD [&quot;bash&quot;]</translation>
     <message>
         <source>No containers yet. Create one with “berth run IMAGE” or the docker CLI pointed at this engine; it will show up here.</source>
         <translation>아직 컨테이너가 없습니다. “berth run IMAGE” 또는 이 엔진을 가리키는 docker CLI로 컨테이너를 만들면 여기에 나타납니다.</translation>
+    </message>
+</context>
+<context>
+    <name>Berth::Gui::EngineConnection</name>
+    <message>
+        <source>Berth %1 · API %2</source>
+        <translation>Berth %1 · API %2</translation>
     </message>
 </context>
 <context>
@@ -446,12 +457,16 @@ CMD [&quot;bash&quot;]</translation>
         <translation>연결되지 않음: %1에서 응답하는 헬퍼가 없습니다.</translation>
     </message>
     <message>
-        <source>Berth %1 · API %2</source>
-        <translation>Berth %1 · API %2</translation>
-    </message>
-    <message>
         <source>Engine version unknown</source>
         <translation>엔진 버전을 알 수 없음</translation>
+    </message>
+    <message>
+        <source>Engine connection</source>
+        <translation>엔진 연결</translation>
+    </message>
+    <message>
+        <source>Engine version</source>
+        <translation>엔진 버전</translation>
     </message>
 </context>
 <context>
@@ -578,10 +593,6 @@ CMD [&quot;bash&quot;]</translation>
     <message>
         <source>No helper answers at %1. Start one here, or run “berthd --socket PATH” as root.</source>
         <translation>%1에서 응답하는 헬퍼가 없습니다. 여기에서 시작하거나 root로 “berthd --socket PATH”를 실행하세요.</translation>
-    </message>
-    <message>
-        <source>Berth %1 · API %2</source>
-        <translation>Berth %1 · API %2</translation>
     </message>
     <message>
         <source>unknown</source>

@@ -117,8 +117,10 @@ MainWindow::MainWindow(EngineConnection *connection, const SyntaxHighlighting *h
     m_connectionLabel = new QLabel(this);
     m_connectionLabel->setObjectName(QStringLiteral("engineConnectionLabel"));
     m_connectionLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_connectionLabel->setAccessibleDescription(tr("Engine connection"));
     m_versionLabel = new QLabel(this);
     m_versionLabel->setObjectName(QStringLiteral("engineVersionLabel"));
+    m_versionLabel->setAccessibleDescription(tr("Engine version"));
     statusBar()->addWidget(m_connectionLabel, 1);
     statusBar()->addPermanentWidget(m_versionLabel);
 

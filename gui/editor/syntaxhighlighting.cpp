@@ -2,6 +2,8 @@
 
 #include "dockerfilehighlighter.h"
 
+#include <common/guitr.h>
+
 #include <QPalette>
 #include <QTextDocument>
 
@@ -51,7 +53,7 @@ QString SyntaxHighlighting::backendName() const
 #ifdef BERTH_HAVE_KSYNTAXHIGHLIGHTING
     return QStringLiteral("KSyntaxHighlighting " BERTH_KSYNTAXHIGHLIGHTING_VERSION);
 #else
-    return QStringLiteral("Berth Dockerfile highlighter");
+    return Tr::tr("Berth's built-in Dockerfile highlighter");
 #endif
 }
 
