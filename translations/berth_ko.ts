@@ -180,8 +180,8 @@ CMD [&quot;bash&quot;]</translation>
         <translation>엔진에 연결되어 있지 않습니다. Berth가 헬퍼에 연결되는 즉시 컨테이너 수가 표시됩니다.</translation>
     </message>
     <message>
-        <source>No containers yet. Create one with “berth run IMAGE” or the docker CLI pointed at this engine; it will show up here.</source>
-        <translation>아직 컨테이너가 없습니다. “berth run IMAGE” 또는 이 엔진을 가리키는 docker CLI로 컨테이너를 만들면 여기에 나타납니다.</translation>
+        <source>This engine has no containers.</source>
+        <translation>이 엔진에는 컨테이너가 없습니다.</translation>
     </message>
 </context>
 <context>
@@ -361,8 +361,8 @@ CMD [&quot;bash&quot;]</translation>
         <translation>엔진에 연결되어 있지 않습니다. Berth가 헬퍼에 연결되는 즉시 이미지 수가 표시됩니다.</translation>
     </message>
     <message>
-        <source>No images yet. Pull one with “berth pull busybox”, load one with “berth load”, or build one from a Dockerfile on the Build page.</source>
-        <translation>아직 이미지가 없습니다. “berth pull busybox”로 받아오거나, “berth load”로 불러오거나, 빌드 페이지에서 Dockerfile로 빌드하세요.</translation>
+        <source>No images yet. Import a root file system with “berth import FILE NAME”, or load a saved image with “berth load -i FILE”.</source>
+        <translation>아직 이미지가 없습니다. “berth import FILE NAME”으로 루트 파일 시스템을 가져오거나, “berth load -i FILE”로 저장된 이미지를 불러오세요.</translation>
     </message>
 </context>
 <context>

@@ -79,8 +79,7 @@ void ContainersPage::update()
     m_paused->setValue(info->containersPaused);
     m_stopped->setValue(info->containersStopped);
     if (info->containers == 0) {
-        m_message->setText(tr("No containers yet. Create one with “berth run IMAGE” or the docker CLI "
-                              "pointed at this engine; it will show up here."));
+        m_message->setText(tr("This engine has no containers."));
         m_summary->setCurrentWidget(m_message);
     } else {
         m_summary->setCurrentWidget(m_tiles);

@@ -70,8 +70,8 @@ void ImagesPage::update()
     }
     m_images->setValue(info->images);
     if (info->images == 0) {
-        m_message->setText(tr("No images yet. Pull one with “berth pull busybox”, load one with "
-                              "“berth load”, or build one from a Dockerfile on the Build page."));
+        m_message->setText(tr("No images yet. Import a root file system with “berth import FILE NAME”, "
+                              "or load a saved image with “berth load -i FILE”."));
         m_summary->setCurrentWidget(m_message);
     } else {
         m_summary->setCurrentWidget(m_tiles);
