@@ -12,7 +12,8 @@
 #
 # Environment: BERTH_BUILD_DIR (default ./build), BERTH_ROOT (/var/lib/berth),
 # BERTH_SOCKET (/run/berth/berth.sock), BERTH_LOG (/var/log/berth/berthd.log),
-# BERTH_NO_GUI=1 (run: stop before opening the window).
+# BERTH_NO_GUI=1 (run: stop before opening the window), BERTH_BUILD_TARGETS
+# (build only these targets; default all).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -50,8 +51,11 @@ configure_and_build() {
         log "configuring $build (Ninja)"
         cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
     fi
-    log "building in $build"
-    cmake --build "$build"
+    # BERTH_BUILD_TARGETS="berthd berth" builds only those (default: everything).
+    local targets=()
+    [[ -n ${BERTH_BUILD_TARGETS:-} ]] && read -r -a targets <<<"$BERTH_BUILD_TARGETS"
+    log "building in $build${targets:+ (targets: ${targets[*]})}"
+    cmake --build "$build" ${targets:+--target "${targets[@]}"}
 }
 
 berth_cli() { "$build/bin/berth" -H "unix://$socket" "$@"; }
