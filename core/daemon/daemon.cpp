@@ -4,6 +4,7 @@
 #include "eventbus.h"
 #include "engineworker.h"
 #include "hostinfo.h"
+#include "imagearchiveroutes.h"
 #include "imageroutes.h"
 #include "httpserver.h"
 #include "signalhandler.h"
@@ -69,6 +70,7 @@ Status Daemon::start(bool handleSignals)
     context.imageCount = [routes = imageRoutes.get()] { return routes->imageCount(); };
     m_routes.push_back(std::make_unique<SystemRoutes>(std::move(context)));
     m_routes.push_back(std::move(imageRoutes));
+    m_routes.push_back(std::make_unique<ImageArchiveRoutes>(ImageArchiveRoutes::Context{m_images.get(), m_worker.get(), m_events.get()}));
     m_routes.push_back(std::make_unique<InspectStubRoutes>());
     for (const auto &routes : m_routes)
         routes->registerRoutes(m_server->router());

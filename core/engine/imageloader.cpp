@@ -756,8 +756,10 @@ Result<LoadReport> ImageLoader::Private::commit()
                 report.messages.append(QStringLiteral("The image %1 already exists, renaming the old one with ID %2 to empty string")
                                            .arg(familiar, old->toString()));
             }
-            if (auto st = store.tag(image.id.toString(), ref.withoutTagOrDigest().toString(), ref.tag()); !st)
-                return std::unexpected(std::move(st.error()).wrap("tag " + familiar.toStdString()));
+            if (auto st = store.tag(image.id.toString(), ref.withoutTagOrDigest().toString(), ref.tag()); !st) {
+                report.error = std::move(st.error()).wrap("load: tag " + familiar.toStdString());
+                return report;
+            }
             loaded.tags.append(familiar);
             report.messages.append(QStringLiteral("Loaded image: ") + familiar);
         }

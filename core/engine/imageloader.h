@@ -9,6 +9,7 @@
 #include <QStringList>
 
 #include <memory>
+#include <optional>
 
 namespace Berth::Engine {
 
@@ -29,6 +30,9 @@ struct LoadReport
     // "Loaded image ID: sha256:...", "The image x already exists, renaming
     // the old one with ID sha256:... to empty string".
     QStringList messages;
+    // Set when tagging failed after the images were created: they stay, and
+    // the caller reports this after the messages (in-stream, as docker does).
+    std::optional<Error> error;
 };
 
 // Caps on what an archive may make the loader hold or parse
