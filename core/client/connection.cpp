@@ -2,11 +2,19 @@
 
 #include "clientlogging.h"
 
+#include <QFileDevice>
 #include <QLocalSocket>
 
 #include <cerrno>
 
 namespace Berth::Client::Internal {
+
+namespace {
+// A streamed request body is read in pieces of this size while less than
+// kBodyQueue bytes wait in the socket's write buffer.
+constexpr qint64 kBodyPiece = 64 * 1024;
+constexpr qint64 kBodyQueue = 256 * 1024;
+} // namespace
 
 Connection::Connection(const Endpoint &endpoint, QObject *parent)
     : QObject(parent)
@@ -19,6 +27,13 @@ Connection::Connection(const Endpoint &endpoint, QObject *parent)
     connect(m_socket, &QLocalSocket::readyRead, this, &Connection::onReadyRead);
     connect(m_socket, &QLocalSocket::errorOccurred, this, &Connection::onSocketError);
     connect(m_socket, &QLocalSocket::disconnected, this, &Connection::onDisconnected);
+    connect(m_socket, &QLocalSocket::bytesWritten, this, [this] {
+        if (!m_sendingBody)
+            return;
+        if (m_exchange.timeoutMs > 0 && m_timer.isActive())
+            m_timer.start(m_exchange.timeoutMs); // an upload in progress is not a silent helper
+        pumpBody();
+    });
 }
 
 Connection::~Connection()
@@ -42,6 +57,8 @@ void Connection::start(Exchange exchange)
     m_headSeen = false;
     m_keepAlive = true;
     m_upgraded = false;
+    m_sendingBody = false;
+    m_bodyIncomplete = false;
 
     m_parser = std::make_unique<Common::HttpParser>(Common::HttpParser::Kind::Response);
     m_parser->onHead = [this](const Common::HttpMessageHead &head) {
@@ -68,8 +85,7 @@ void Connection::start(Exchange exchange)
         m_timer.start(m_exchange.timeoutMs);
 
     if (isConnected()) {
-        ++m_exchanges;
-        m_socket->write(m_exchange.requestBytes);
+        writeRequest();
         return;
     }
     if (!m_connecting) {
@@ -84,8 +100,56 @@ void Connection::onConnected()
     m_connecting = false;
     if (!m_busy)
         return;
+    writeRequest();
+}
+
+void Connection::writeRequest()
+{
     ++m_exchanges;
     m_socket->write(m_exchange.requestBytes);
+    QIODevice *device = m_exchange.bodyDevice;
+    if (!device)
+        return;
+    m_sendingBody = true;
+    connect(device, &QIODevice::readyRead, this, &Connection::pumpBody);
+    connect(device, &QIODevice::readChannelFinished, this, &Connection::pumpBody);
+    pumpBody();
+}
+
+void Connection::pumpBody()
+{
+    QIODevice *device = m_exchange.bodyDevice;
+    while (m_sendingBody && m_socket && device && m_socket->bytesToWrite() < kBodyQueue) {
+        QByteArray piece(kBodyPiece, Qt::Uninitialized);
+        const qint64 n = device->read(piece.data(), kBodyPiece);
+        if (n < 0) {
+            const std::string why = device->errorString().toStdString();
+            stopBody();
+            finishExchange(fail(ErrorCode::Io, "read the request body for the Berth helper at "
+                                                   + m_endpoint.url().toStdString() + ": " + why));
+            abort();
+            return;
+        }
+        if (n == 0) {
+            // A blocking file read of nothing is the end (stdin, a pipe);
+            // other sequential devices say more is coming with readyRead.
+            if (device->atEnd() || qobject_cast<QFileDevice *>(device)) {
+                m_socket->write("0\r\n\r\n");
+                stopBody();
+            }
+            return;
+        }
+        m_socket->write(QByteArray::number(n, 16) + "\r\n");
+        m_socket->write(piece.constData(), n);
+        m_socket->write("\r\n");
+    }
+}
+
+void Connection::stopBody()
+{
+    m_sendingBody = false;
+    if (QIODevice *device = m_exchange.bodyDevice)
+        QObject::disconnect(device, nullptr, this, nullptr);
 }
 
 void Connection::onReadyRead()
@@ -128,7 +192,11 @@ void Connection::feed(const char *data, qsizetype size)
         return;
     }
     const bool extraBytes = *consumed < size;
-    const bool reuse = m_keepAlive && !extraBytes && isConnected();
+    // The helper answered before the body ended (an early error): the rest
+    // of the body is not sent, so the connection cannot carry another request.
+    m_bodyIncomplete = m_sendingBody;
+    stopBody();
+    const bool reuse = m_keepAlive && !extraBytes && isConnected() && !m_bodyIncomplete;
     if (reuse) {
         // Offer the connection first, so a request started from the
         // callback (the one waiting for version negotiation) can take it.
@@ -149,6 +217,7 @@ void Connection::finishExchange(const Status &result, bool retryable)
 {
     if (!m_busy)
         return;
+    stopBody();
     m_busy = false;
     m_timer.stop();
     Callbacks callbacks = std::move(m_exchange.callbacks);
@@ -251,6 +320,7 @@ void Connection::onTimeout()
 
 void Connection::abort()
 {
+    stopBody();
     m_busy = false;
     m_timer.stop();
     m_exchange = Exchange();

@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 
+class QIODevice;
 class QLocalSocket;
 
 namespace Berth::Client::Internal {
@@ -40,6 +41,8 @@ public:
         bool upgrade = false;       // expect 101 and stop parsing after the head
         bool timeoutStopsAtHead = false; // streams: no timeout once the head came
         int timeoutMs = 0;
+        // Streamed after requestBytes (the head) as chunked body pieces.
+        QIODevice *bodyDevice = nullptr;
         Callbacks callbacks;
     };
 
@@ -73,6 +76,10 @@ private:
     void onDisconnected();
     void onTimeout();
     void feed(const char *data, qsizetype size);
+    void writeRequest();
+    // Writes body pieces while the socket's queue is short.
+    void pumpBody();
+    void stopBody();
     void finishExchange(const Status &result, bool retryable = false);
     Error connectError() const;
 
@@ -90,6 +97,8 @@ private:
     bool m_keepAlive = true;
     bool m_upgraded = false;
     bool m_closed = false;
+    bool m_sendingBody = false; // bodyDevice pieces still to come
+    bool m_bodyIncomplete = false; // the reply came before the body ended
 };
 
 } // namespace Berth::Client::Internal

@@ -170,7 +170,11 @@ struct EngineClient::Private
         out += "User-Agent: Berth-Client/" BERTH_VERSION " (linux)\r\n";
         if (job.upgrade)
             out += "Connection: Upgrade\r\nUpgrade: tcp\r\n";
-        if (!r.body.isEmpty()) {
+        if (r.bodyDevice) {
+            if (!r.contentType.isEmpty())
+                out += "Content-Type: " + r.contentType + "\r\n";
+            out += "Transfer-Encoding: chunked\r\n";
+        } else if (!r.body.isEmpty()) {
             if (!r.contentType.isEmpty())
                 out += "Content-Type: " + r.contentType + "\r\n";
             out += "Content-Length: " + QByteArray::number(r.body.size()) + "\r\n";
@@ -181,7 +185,8 @@ struct EngineClient::Private
         }
         out += r.headers.serialize();
         out += "\r\n";
-        out += r.body;
+        if (!r.bodyDevice)
+            out += r.body;
         return out;
     }
 
@@ -190,7 +195,9 @@ struct EngineClient::Private
         if (job->cancelled)
             return;
         job->started = true;
-        Connection *c = takeIdle();
+        // A streamed body cannot be sent twice, so it never risks a stale
+        // keep-alive connection.
+        Connection *c = job->request.bodyDevice ? nullptr : takeIdle();
         if (!c)
             c = newConnection();
         job->connection = c;
@@ -201,6 +208,7 @@ struct EngineClient::Private
         ex.upgrade = job->upgrade;
         ex.timeoutStopsAtHead = job->streaming || job->upgrade;
         ex.timeoutMs = timeoutMs;
+        ex.bodyDevice = job->request.bodyDevice;
         ex.callbacks.head = [job](const Common::HttpMessageHead &head) {
             job->status = head.status;
             if (!job->cancelled && job->callbacks.head)
@@ -215,7 +223,7 @@ struct EngineClient::Private
             job->connection = nullptr;
             if (job->cancelled)
                 return;
-            if (!result && retryable && !job->retried) {
+            if (!result && retryable && !job->retried && !job->request.bodyDevice) {
                 qCDebug(lcClient) << "stale keep-alive connection; sending again on a new one";
                 job->retried = true;
                 job->status = 0;

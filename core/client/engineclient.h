@@ -18,6 +18,8 @@
 #include <QObject>
 #include <QUrlQuery>
 
+class QIODevice;
+
 #include <memory>
 
 namespace Berth::Client {
@@ -46,8 +48,16 @@ struct Request
     QString path;
     QUrlQuery query;
     QByteArray body;
-    QByteArray contentType;       // set when body is not empty
+    QByteArray contentType;       // set when body or bodyDevice is given
     Common::HttpHeaders headers;  // extra headers (X-Registry-Auth, ...)
+    // A body streamed from a device instead of `body` (imports, loads,
+    // build contexts): sent with Transfer-Encoding: chunked, read piece by
+    // piece as the socket drains, never held whole in memory. Read until
+    // read() returns 0 at atEnd() (a blocking QFile read of 0 bytes counts
+    // as the end too); an asynchronous device is waited on (readyRead).
+    // Not owned: it must outlive the reply. Such a request is never re-sent
+    // on a fresh connection, since its bytes are gone.
+    QIODevice *bodyDevice = nullptr;
 };
 
 // The only engine API the GUI and the CLI see (design.md, style.md D1/D4).

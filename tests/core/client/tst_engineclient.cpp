@@ -3,7 +3,10 @@
 #include <client/endpoint.h>
 #include <client/engineclient.h>
 
+#include <QBuffer>
+#include <QFile>
 #include <QJsonArray>
+#include <QRandomGenerator>
 #include <QJsonObject>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -54,6 +57,10 @@ private slots:
 
     void hijackedStreamEchoesAndHalfCloses();
     void hijackWithoutUpgradeIsAnErrorWithTheMessage();
+
+    void streamsARequestBodyFromADeviceChunked_data();
+    void streamsARequestBodyFromADeviceChunked();
+    void unreadableBodyDeviceFailsTheRequestNamingIt();
 
 private:
     static QList<QByteArray> rechunk(const QByteArray &all, int size);
@@ -612,6 +619,90 @@ void tst_EngineClient::hijackWithoutUpgradeIsAnErrorWithTheMessage()
     QCOMPARE(status.error().code(), ErrorCode::Conflict);
     QCOMPARE(status.error().message(), std::string("You cannot attach to a stopped container, start it first"));
     QVERIFY(!stream->isEstablished());
+}
+
+
+void tst_EngineClient::streamsARequestBodyFromADeviceChunked_data()
+{
+    QTest::addColumn<bool>("fromFile");
+    QTest::addColumn<int>("size");
+    QTest::newRow("empty buffer") << false << 0;
+    QTest::newRow("small buffer") << false << 10;
+    QTest::newRow("3 MiB buffer") << false << 3 * 1024 * 1024 + 17;
+    QTest::newRow("3 MiB file") << true << 3 * 1024 * 1024 + 5;
+}
+
+void tst_EngineClient::streamsARequestBodyFromADeviceChunked()
+{
+    QFETCH(bool, fromFile);
+    QFETCH(int, size);
+    QByteArray content(size, Qt::Uninitialized);
+    for (int i = 0; i < size; ++i)
+        content[i] = char(QRandomGenerator::global()->bounded(256));
+
+    QTemporaryDir dir;
+    std::unique_ptr<QIODevice> device;
+    if (fromFile) {
+        auto file = std::make_unique<QFile>(dir.filePath(QStringLiteral("body.tar")));
+        QVERIFY(file->open(QIODevice::WriteOnly));
+        file->write(content);
+        file->close();
+        QVERIFY(file->open(QIODevice::ReadOnly));
+        device = std::move(file);
+    } else {
+        auto buffer = std::make_unique<QBuffer>();
+        buffer->setData(content);
+        QVERIFY(buffer->open(QIODevice::ReadOnly));
+        device = std::move(buffer);
+    }
+
+    FakeDaemon daemon;
+    QVERIFY(daemon.start());
+    daemon.on("HEAD", "/_ping", FakeDaemon::pingReply());
+    daemon.on("POST", "/v1.41/images/create",
+              FakeDaemon::httpReply(200, "{\"status\":\"sha256:abc\"}" "\r\n", "application/json", true));
+    EngineClient client(*Endpoint::parse(daemon.url()));
+    Request request;
+    request.method = "POST";
+    request.path = QStringLiteral("/images/create");
+    request.query.addQueryItem(QStringLiteral("fromSrc"), QStringLiteral("-"));
+    request.contentType = "application/x-tar";
+    request.bodyDevice = device.get();
+    auto reply = await(client.send(request));
+    QVERIFY2(reply.has_value(), reply ? "" : reply.error().message().c_str());
+    QCOMPARE(reply->body, QByteArray("{\"status\":\"sha256:abc\"}" "\r\n"));
+    const auto &sent = daemon.requests().last();
+    QCOMPARE(sent.target, QByteArray("/v1.41/images/create?fromSrc=-"));
+    QCOMPARE(sent.headers.value("Transfer-Encoding"), QByteArray("chunked"));
+    QVERIFY(sent.headers.value("Content-Length").isEmpty());
+    QCOMPARE(sent.headers.value("Content-Type"), QByteArray("application/x-tar"));
+    QCOMPARE(sent.body.size(), content.size());
+    QVERIFY(sent.body == content);
+
+    // The connection is reusable afterwards.
+    daemon.on("GET", "/v1.41/images/json", FakeDaemon::httpReply(200, "[]"));
+    Request list;
+    list.path = QStringLiteral("/images/json");
+    QVERIFY(await(client.send(list)).has_value());
+}
+
+void tst_EngineClient::unreadableBodyDeviceFailsTheRequestNamingIt()
+{
+    FakeDaemon daemon;
+    QVERIFY(daemon.start());
+    daemon.on("HEAD", "/_ping", FakeDaemon::pingReply());
+    EngineClient client(*Endpoint::parse(daemon.url()));
+    QBuffer closed; // never opened: read() fails
+    Request request;
+    request.method = "POST";
+    request.path = QStringLiteral("/images/load");
+    request.bodyDevice = &closed;
+    QTest::ignoreMessage(QtWarningMsg, "QIODevice::read (QBuffer): device not open");
+    auto reply = await(client.send(request));
+    QVERIFY(!reply.has_value());
+    QCOMPARE(reply.error().code(), ErrorCode::Io);
+    QVERIFY2(QString::fromStdString(reply.error().message()).contains(QLatin1String("read the request body")),
+             reply.error().message().c_str());
 }
 
 QTEST_GUILESS_MAIN(tst_EngineClient)
