@@ -1,6 +1,7 @@
 #include "cliapplication.h"
 
 #include "eventscommand.h"
+#include "imagecommands.h"
 #include "infocommand.h"
 #include "versioncommand.h"
 
@@ -19,6 +20,8 @@ void registerBuiltinCommands(CommandRegistry &registry)
     registerVersionCommand(registry);
     registerInfoCommand(registry);
     registerEventsCommand(registry);
+    registerImageCommands(registry);
+    registerImageTransferCommands(registry);
 }
 
 } // namespace Berth::Cli
