@@ -1,0 +1,460 @@
+// Integration: images saved by berthd load and run in real peers (a private
+// dockerd with its own containerd, podman with a private store), images
+// saved by those peers load into berthd with the same config and layer
+// diff-ids, and skopeo and umoci read Berth's OCI layout. Needs root
+// (style.md C24) and the peers from Debian's packages (docker.io, podman,
+// skopeo, umoci; installer/install-deps.sh); nothing is installed here.
+// Every process started is stopped by its PID in cleanup, even on failure,
+// mounts left under the private directory are detached, and containers run
+// with --network none only.
+
+#include <QtTest>
+
+#include <QDeadlineTimer>
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLocalSocket>
+#include <QProcess>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+
+#include <memory>
+#include <vector>
+
+#include <csignal>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace {
+
+const QString kBerthd = QStringLiteral(BERTHD_PATH);
+const QString kSourceDir = QStringLiteral(BERTH_SOURCE_DIR);
+constexpr int kCommandTimeoutMs = 120 * 1000;
+
+struct CommandResult
+{
+    int exitCode = -1;
+    QString out;
+    QString err;
+    QString describe(const QStringList &command) const
+    {
+        return QStringLiteral("%1\nexit %2\n--- stdout ---\n%3\n--- stderr ---\n%4")
+            .arg(command.join(u' ')).arg(exitCode).arg(out.left(4000), err.left(4000));
+    }
+};
+
+// "path mode size [-> target]" for every entry under dir.
+QStringList listing(const QString &dir)
+{
+    QStringList out;
+    QDirIterator it(dir, QDir::AllEntries | QDir::Hidden | QDir::System | QDir::NoDotAndDotDot, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QString path = it.next();
+        struct stat st;
+        if (::lstat(QFile::encodeName(path).constData(), &st) != 0)
+            continue;
+        QString line = QStringLiteral("%1 %2 %3").arg(path.mid(dir.size())).arg(st.st_mode, 0, 8)
+                           .arg(S_ISREG(st.st_mode) ? qint64(st.st_size) : 0);
+        if (S_ISLNK(st.st_mode)) {
+            char target[4096];
+            const ssize_t n = ::readlink(QFile::encodeName(path).constData(), target, sizeof target);
+            line += QStringLiteral(" -> ") + QString::fromUtf8(target, n > 0 ? n : 0);
+        }
+        out.append(line);
+    }
+    out.sort();
+    return out;
+}
+
+} // namespace
+
+class tst_ImageInterop : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<QTemporaryDir> m_tmp;
+    QProcessEnvironment m_env;
+    std::vector<std::unique_ptr<QProcess>> m_started; // stopped by PID in cleanup
+    QString m_docker;
+    QString m_berthSocket;
+    QString m_berthRoot;
+    QString m_dockerSocket;
+    QString m_dockerError; // why the private dockerd is not there
+    QString m_podmanRoot;
+
+    QString path(const QString &name) const { return m_tmp->filePath(name); }
+
+    QProcess *startDaemon(const QString &program, const QStringList &args, const QString &log)
+    {
+        auto p = std::make_unique<QProcess>();
+        p->setProcessEnvironment(m_env);
+        p->setStandardOutputFile(log);
+        p->setStandardErrorFile(log);
+        p->start(program, args);
+        QProcess *raw = p.get();
+        m_started.push_back(std::move(p));
+        return raw;
+    }
+
+    static bool pingAnswers(const QString &socket)
+    {
+        QLocalSocket s;
+        s.connectToServer(socket);
+        if (!s.waitForConnected(500))
+            return false;
+        s.write("GET /_ping HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        QByteArray reply;
+        while (s.waitForReadyRead(1000))
+            reply += s.readAll();
+        return reply.startsWith("HTTP/1.1 200") && reply.endsWith("OK");
+    }
+
+    static bool waitFor(QProcess *p, const std::function<bool()> &ready, int timeoutMs)
+    {
+        QDeadlineTimer deadline(timeoutMs);
+        while (!deadline.hasExpired()) {
+            if (p->state() == QProcess::NotRunning)
+                return false;
+            if (ready())
+                return true;
+            p->waitForFinished(100);
+        }
+        return false;
+    }
+
+    static void stopByPid(QProcess *p)
+    {
+        if (p->state() == QProcess::NotRunning)
+            return;
+        const pid_t pid = pid_t(p->processId());
+        if (pid > 0)
+            ::kill(pid, SIGTERM);
+        if (!p->waitForFinished(15000) && pid > 0) {
+            ::kill(pid, SIGKILL);
+            p->waitForFinished(5000);
+        }
+    }
+
+    CommandResult run(const QString &program, const QStringList &args, const QProcessEnvironment &env,
+                      int timeoutMs = kCommandTimeoutMs)
+    {
+        QProcess p;
+        p.setProcessEnvironment(env);
+        p.start(program, args);
+        CommandResult r;
+        if (!p.waitForStarted(10000)) {
+            r.err = QStringLiteral("could not start %1: %2").arg(program, p.errorString());
+            return r;
+        }
+        if (!p.waitForFinished(timeoutMs)) {
+            ::kill(pid_t(p.processId()), SIGKILL);
+            p.waitForFinished(5000);
+            r.err = QStringLiteral("(timed out) ");
+        }
+        r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+        r.out = QString::fromLocal8Bit(p.readAllStandardOutput());
+        r.err += QString::fromLocal8Bit(p.readAllStandardError());
+        return r;
+    }
+
+    QProcessEnvironment dockerEnv(const QString &socket) const
+    {
+        QProcessEnvironment env = m_env;
+        env.insert(QStringLiteral("DOCKER_HOST"), QStringLiteral("unix://") + socket);
+        return env;
+    }
+    CommandResult berth(const QStringList &args) { return run(m_docker, args, dockerEnv(m_berthSocket)); }
+    CommandResult dockerd(const QStringList &args) { return run(m_docker, args, dockerEnv(m_dockerSocket)); }
+    QStringList podmanArgs(const QStringList &args) const
+    {
+        return QStringList{QStringLiteral("--root"), m_podmanRoot + QStringLiteral("/root"),
+                           QStringLiteral("--runroot"), m_podmanRoot + QStringLiteral("/run"),
+                           QStringLiteral("--tmpdir"), m_podmanRoot + QStringLiteral("/tmp"),
+                           QStringLiteral("--network-config-dir"), m_podmanRoot + QStringLiteral("/net"),
+                           QStringLiteral("--cgroup-manager"), QStringLiteral("cgroupfs"),
+                           QStringLiteral("--events-backend"), QStringLiteral("file")} + args;
+    }
+    CommandResult podman(const QStringList &args) { return run(QStringLiteral("podman"), podmanArgs(args), m_env); }
+
+#define RUN_OK(result, command)                                                                   \
+    do {                                                                                          \
+        result = command;                                                                         \
+        QVERIFY2(result.exitCode == 0, qPrintable(result.describe({QStringLiteral(#command)})));  \
+    } while (false)
+
+    // The private dockerd as tests/bench/lib/peers.sh starts it: its own
+    // containerd, no bridge, no iptables, everything under the temp dir.
+    QString startDockerd()
+    {
+        const QString d = path(QStringLiteral("dockerd"));
+        for (const char *sub : {"data", "exec", "ctd-root", "ctd-state"})
+            QDir().mkpath(d + u'/' + QLatin1String(sub));
+        QFile toml(d + QStringLiteral("/containerd.toml"));
+        if (!toml.open(QIODevice::WriteOnly))
+            return QStringLiteral("cannot write containerd.toml");
+        toml.write(QStringLiteral("version = 2\nroot = \"%1/ctd-root\"\nstate = \"%1/ctd-state\"\n"
+                                  "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n"
+                                  "[grpc]\n  address = \"%1/containerd.sock\"\n[ttrpc]\n  address = \"%1/containerd.sock.ttrpc\"\n"
+                                  "[debug]\n  address = \"%1/containerd-debug.sock\"\n[metrics]\n  address = \"\"\n")
+                       .arg(d).toUtf8());
+        toml.close();
+        QProcess *ctd = startDaemon(QStringLiteral("containerd"), {QStringLiteral("--config"), toml.fileName()},
+                                    d + QStringLiteral("/containerd.log"));
+        if (!waitFor(ctd, [&] { return QFileInfo::exists(d + QStringLiteral("/containerd.sock")); }, 30000))
+            return QStringLiteral("containerd did not start; see %1/containerd.log").arg(d);
+        QFile config(d + QStringLiteral("/daemon.json"));
+        if (!config.open(QIODevice::WriteOnly))
+            return QStringLiteral("cannot write daemon.json");
+        config.write(QStringLiteral("{ \"deprecated-key-path\": \"%1/key.json\" }\n").arg(d).toUtf8());
+        config.close();
+        m_dockerSocket = d + QStringLiteral("/docker.sock");
+        QProcess *dockerd = startDaemon(QStringLiteral("dockerd"),
+            {QStringLiteral("--config-file"), config.fileName(), QStringLiteral("--data-root"), d + QStringLiteral("/data"),
+             QStringLiteral("--exec-root"), d + QStringLiteral("/exec"), QStringLiteral("--pidfile"), d + QStringLiteral("/dockerd.pid"),
+             QStringLiteral("-H"), QStringLiteral("unix://") + m_dockerSocket,
+             QStringLiteral("--containerd"), d + QStringLiteral("/containerd.sock"),
+             QStringLiteral("--containerd-namespace"), QStringLiteral("berth-interop"),
+             QStringLiteral("--containerd-plugins-namespace"), QStringLiteral("berth-interop-plugins"),
+             QStringLiteral("--bridge=none"), QStringLiteral("--iptables=false"), QStringLiteral("--ip6tables=false"),
+             QStringLiteral("--ip-masq=false"), QStringLiteral("--userland-proxy=false")},
+            d + QStringLiteral("/dockerd.log"));
+        if (!waitFor(dockerd, [&] { return pingAnswers(m_dockerSocket); }, 60000))
+            return QStringLiteral("dockerd did not answer; see %1/dockerd.log").arg(d);
+        return {};
+    }
+
+    // What `docker image inspect` says about the config and layers.
+    static QString identity(const CommandResult &inspect)
+    {
+        const QJsonArray a = QJsonDocument::fromJson(inspect.out.toUtf8()).array();
+        const QJsonObject o = a.first().toObject();
+        return o.value(QStringLiteral("Id")).toString() + u' '
+               + QString::fromUtf8(QJsonDocument(o.value(QStringLiteral("RootFS")).toObject().value(QStringLiteral("Layers")).toArray()).toJson(QJsonDocument::Compact));
+    }
+
+    // podman run needs rlimits the sandbox allows: ask for the ones we have.
+    static QStringList podmanLimits()
+    {
+        QStringList out;
+        struct rlimit r;
+        if (::getrlimit(RLIMIT_NOFILE, &r) == 0)
+            out << QStringLiteral("--ulimit") << QStringLiteral("nofile=%1:%1").arg(quint64(r.rlim_cur));
+        if (::getrlimit(RLIMIT_NPROC, &r) == 0 && r.rlim_cur != RLIM_INFINITY)
+            out << QStringLiteral("--ulimit") << QStringLiteral("nproc=%1:%1").arg(quint64(r.rlim_cur));
+        return out;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        if (::geteuid() != 0)
+            QSKIP("needs root: berthd, dockerd and rootful podman are privileged (run the suite as root; CI does)");
+        QVERIFY2(QFileInfo(kBerthd).isExecutable(), qPrintable(kBerthd + QStringLiteral(" is not built")));
+        m_docker = QStandardPaths::findExecutable(QStringLiteral("docker"));
+        for (const char *tool : {"docker", "dockerd", "containerd", "podman", "skopeo", "umoci"})
+            QVERIFY2(!QStandardPaths::findExecutable(QLatin1String(tool)).isEmpty(),
+                     qPrintable(QStringLiteral("%1 is not installed (installer/install-deps.sh installs the peers)").arg(QLatin1String(tool))));
+
+        m_tmp = std::make_unique<QTemporaryDir>(QStringLiteral("/tmp/berth-io-XXXXXX"));
+        QVERIFY(m_tmp->isValid());
+        m_env = QProcessEnvironment::systemEnvironment();
+        for (const char *name : {"DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "DOCKER_API_VERSION",
+                                 "BERTH_HOST", "CONTAINERS_CONF", "CONTAINERS_STORAGE_CONF"})
+            m_env.remove(QLatin1String(name));
+        QDir().mkpath(path(QStringLiteral("docker-config")));
+        m_env.insert(QStringLiteral("DOCKER_CONFIG"), path(QStringLiteral("docker-config")));
+        // podman reads the docker config too (for credentials): give it an empty one
+        QFile dockerConfig(path(QStringLiteral("docker-config/config.json")));
+        QVERIFY(dockerConfig.open(QIODevice::WriteOnly));
+        dockerConfig.write("{}\n");
+        dockerConfig.close();
+        m_env.insert(QStringLiteral("LC_ALL"), QStringLiteral("C"));
+        m_podmanRoot = path(QStringLiteral("podman"));
+        for (const char *sub : {"root", "run", "tmp", "net"})
+            QDir().mkpath(m_podmanRoot + u'/' + QLatin1String(sub));
+
+        m_berthRoot = path(QStringLiteral("berth"));
+        m_berthSocket = path(QStringLiteral("berth.sock"));
+        QProcess *b = startDaemon(kBerthd, {QStringLiteral("--root"), m_berthRoot, QStringLiteral("--socket"), m_berthSocket},
+                                  path(QStringLiteral("berthd.log")));
+        QVERIFY2(waitFor(b, [&] { return pingAnswers(m_berthSocket); }, 15000), "berthd did not answer");
+
+        // the default busybox image, imported through the docker CLI
+        const QString rootfs = path(QStringLiteral("busybox-rootfs.tar"));
+        CommandResult r = run(QStringLiteral("bash"), {kSourceDir + QStringLiteral("/installer/make-default-image.sh"), rootfs}, m_env);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.describe({QStringLiteral("make-default-image.sh")})));
+        RUN_OK(r, berth({QStringLiteral("import"), QStringLiteral("--change"), QStringLiteral("CMD [\"sh\"]"), rootfs,
+                         QStringLiteral("busybox:latest")}));
+
+        m_dockerError = startDockerd();
+    }
+
+    void cleanupTestCase()
+    {
+        // podman containers are --rm; its storage may still hold mounts
+        if (m_tmp && QFileInfo::exists(m_podmanRoot + QStringLiteral("/root")))
+            run(QStringLiteral("podman"), podmanArgs({QStringLiteral("system"), QStringLiteral("reset"), QStringLiteral("--force")}), m_env, 60000);
+        // dockerd before its containerd, berthd last: reverse start order
+        for (auto it = m_started.rbegin(); it != m_started.rend(); ++it)
+            stopByPid(it->get());
+        m_started.clear();
+        if (!m_tmp)
+            return;
+        // nothing may stay mounted under the private directory
+        QFile mountinfo(QStringLiteral("/proc/self/mountinfo"));
+        QStringList mounts;
+        if (mountinfo.open(QIODevice::ReadOnly)) {
+            for (const QByteArray &line : mountinfo.readAll().split('\n')) {
+                const QList<QByteArray> f = line.split(' ');
+                if (f.size() > 4 && QString::fromUtf8(f[4]).startsWith(m_tmp->path() + u'/'))
+                    mounts.append(QString::fromUtf8(f[4]));
+            }
+        }
+        std::sort(mounts.begin(), mounts.end(), std::greater<>());
+        for (const QString &m : std::as_const(mounts))
+            ::umount2(QFile::encodeName(m).constData(), MNT_DETACH);
+        if (!mounts.isEmpty())
+            qWarning("detached %d mount(s) a peer left under %s", int(mounts.size()), qPrintable(m_tmp->path()));
+    }
+
+    void berthSaveLoadsAndRunsInDockerd()
+    {
+        if (!m_dockerError.isEmpty())
+            QFAIL(qPrintable(QStringLiteral("private dockerd: ") + m_dockerError));
+        const QString archive = path(QStringLiteral("berth-save.tar"));
+        CommandResult r;
+        RUN_OK(r, berth({QStringLiteral("save"), QStringLiteral("-o"), archive, QStringLiteral("busybox:latest")}));
+        RUN_OK(r, dockerd({QStringLiteral("load"), QStringLiteral("-i"), archive}));
+        QVERIFY2(r.out.contains(QStringLiteral("Loaded image: busybox:latest")), qPrintable(r.out));
+        RUN_OK(r, dockerd({QStringLiteral("run"), QStringLiteral("--rm"), QStringLiteral("--network"), QStringLiteral("none"),
+                           QStringLiteral("busybox"), QStringLiteral("busybox"), QStringLiteral("echo"), QStringLiteral("ok")}));
+        QCOMPARE(r.out.trimmed(), QStringLiteral("ok"));
+        CommandResult a, b;
+        RUN_OK(a, berth({QStringLiteral("image"), QStringLiteral("inspect"), QStringLiteral("busybox:latest")}));
+        RUN_OK(b, dockerd({QStringLiteral("image"), QStringLiteral("inspect"), QStringLiteral("busybox:latest")}));
+        QCOMPARE(identity(b), identity(a));
+    }
+
+    void berthSaveLoadsAndRunsInPodman()
+    {
+        const QString archive = path(QStringLiteral("berth-save-podman.tar"));
+        CommandResult r;
+        RUN_OK(r, berth({QStringLiteral("save"), QStringLiteral("-o"), archive, QStringLiteral("busybox:latest")}));
+        RUN_OK(r, podman({QStringLiteral("load"), QStringLiteral("-i"), archive}));
+        QVERIFY2(r.out.contains(QStringLiteral("busybox:latest")), qPrintable(r.out));
+        RUN_OK(r, podman(QStringList{QStringLiteral("image"), QStringLiteral("inspect"), QStringLiteral("--format"),
+                                     QStringLiteral("{{.Id}}"), QStringLiteral("busybox:latest")}));
+        CommandResult id;
+        RUN_OK(id, berth({QStringLiteral("image"), QStringLiteral("inspect"), QStringLiteral("--format"), QStringLiteral("{{.Id}}"),
+                          QStringLiteral("busybox:latest")}));
+        QCOMPARE(QStringLiteral("sha256:") + r.out.trimmed(), id.out.trimmed());
+        r = podman(QStringList{QStringLiteral("run"), QStringLiteral("--rm"), QStringLiteral("--network"), QStringLiteral("none")}
+                   + podmanLimits() + QStringList{QStringLiteral("busybox:latest"), QStringLiteral("busybox"), QStringLiteral("echo"), QStringLiteral("ok")});
+        if (r.exitCode != 0 && r.err.contains(QStringLiteral("setrlimit")) && r.err.contains(QStringLiteral("Operation not permitted")))
+            QSKIP(qPrintable(QStringLiteral("the image loaded into podman, but this host forbids the runtime's setrlimit, so podman "
+                                            "cannot run any container here: ") + r.err.trimmed()));
+        QVERIFY2(r.exitCode == 0, qPrintable(r.describe({QStringLiteral("podman run")})));
+        QCOMPARE(r.out.trimmed(), QStringLiteral("ok"));
+    }
+
+    void dockerdSaveLoadsIntoBerth()
+    {
+        if (!m_dockerError.isEmpty())
+            QFAIL(qPrintable(QStringLiteral("private dockerd: ") + m_dockerError));
+        CommandResult r;
+        // the busybox image berthd handed to dockerd, re-tagged and saved by dockerd 20.10
+        r = dockerd({QStringLiteral("image"), QStringLiteral("inspect"), QStringLiteral("busybox:latest")});
+        if (r.exitCode != 0) {
+            RUN_OK(r, berth({QStringLiteral("save"), QStringLiteral("-o"), path(QStringLiteral("seed.tar")), QStringLiteral("busybox:latest")}));
+            RUN_OK(r, dockerd({QStringLiteral("load"), QStringLiteral("-i"), path(QStringLiteral("seed.tar"))}));
+        }
+        RUN_OK(r, dockerd({QStringLiteral("tag"), QStringLiteral("busybox:latest"), QStringLiteral("fromdocker:v1")}));
+        const QString archive = path(QStringLiteral("docker-save.tar"));
+        RUN_OK(r, dockerd({QStringLiteral("save"), QStringLiteral("-o"), archive, QStringLiteral("fromdocker:v1")}));
+        RUN_OK(r, berth({QStringLiteral("load"), QStringLiteral("-i"), archive}));
+        QVERIFY2(r.out.contains(QStringLiteral("Loaded image: fromdocker:v1")), qPrintable(r.out));
+        CommandResult a, b;
+        RUN_OK(a, dockerd({QStringLiteral("image"), QStringLiteral("inspect"), QStringLiteral("fromdocker:v1")}));
+        RUN_OK(b, berth({QStringLiteral("image"), QStringLiteral("inspect"), QStringLiteral("fromdocker:v1")}));
+        QCOMPARE(identity(b), identity(a));
+    }
+
+    void podmanSaveLoadsIntoBerth_data()
+    {
+        QTest::addColumn<QString>("format");
+        QTest::newRow("docker-archive") << QStringLiteral("docker-archive");
+        QTest::newRow("oci-archive") << QStringLiteral("oci-archive");
+    }
+    void podmanSaveLoadsIntoBerth()
+    {
+        QFETCH(QString, format);
+        CommandResult r;
+        if (podman({QStringLiteral("image"), QStringLiteral("exists"), QStringLiteral("busybox:latest")}).exitCode != 0) {
+            RUN_OK(r, berth({QStringLiteral("save"), QStringLiteral("-o"), path(QStringLiteral("seed-podman.tar")), QStringLiteral("busybox:latest")}));
+            RUN_OK(r, podman({QStringLiteral("load"), QStringLiteral("-i"), path(QStringLiteral("seed-podman.tar"))}));
+        }
+        const QString tag = QStringLiteral("frompodman:") + QString(format).remove(u'-');
+        RUN_OK(r, podman({QStringLiteral("tag"), QStringLiteral("busybox:latest"), tag}));
+        const QString archive = path(QStringLiteral("podman-%1.tar").arg(format));
+        RUN_OK(r, podman({QStringLiteral("save"), QStringLiteral("--format"), format, QStringLiteral("-o"), archive, tag}));
+        RUN_OK(r, berth({QStringLiteral("load"), QStringLiteral("-i"), archive}));
+        QVERIFY2(r.out.contains(QStringLiteral("Loaded image")), qPrintable(r.out));
+        CommandResult id, layers, ours;
+        RUN_OK(id, podman({QStringLiteral("image"), QStringLiteral("inspect"), QStringLiteral("--format"), QStringLiteral("{{.Id}}"), tag}));
+        RUN_OK(layers, podman({QStringLiteral("image"), QStringLiteral("inspect"), QStringLiteral("--format"),
+                               QStringLiteral("{{json .RootFS.Layers}}"), tag}));
+        // podman names an image it loaded from its own store localhost/NAME
+        const QString ref = QStringLiteral("sha256:") + id.out.trimmed();
+        RUN_OK(ours, berth({QStringLiteral("image"), QStringLiteral("inspect"), ref}));
+        const QJsonArray theirs = QJsonDocument::fromJson(layers.out.trimmed().toUtf8()).array();
+        QCOMPARE(identity(ours), ref + u' ' + QString::fromUtf8(QJsonDocument(theirs).toJson(QJsonDocument::Compact)));
+    }
+
+    void skopeoAndUmociReadBerthsOciLayout()
+    {
+        const QString archive = path(QStringLiteral("berth-oci.tar"));
+        CommandResult r;
+        RUN_OK(r, berth({QStringLiteral("save"), QStringLiteral("-o"), archive, QStringLiteral("busybox:latest")}));
+        CommandResult inspect;
+        RUN_OK(inspect, berth({QStringLiteral("image"), QStringLiteral("inspect"), QStringLiteral("busybox:latest")}));
+        const QJsonObject image = QJsonDocument::fromJson(inspect.out.toUtf8()).array().first().toObject();
+        const QJsonArray diffIds = image.value(QStringLiteral("RootFS")).toObject().value(QStringLiteral("Layers")).toArray();
+        QCOMPARE(diffIds.size(), 1);
+
+        // skopeo, straight from the archive and from the extracted layout
+        RUN_OK(r, run(QStringLiteral("skopeo"), {QStringLiteral("inspect"), QStringLiteral("oci-archive:") + archive + QStringLiteral(":latest")}, m_env));
+        const QJsonObject sk = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        // the layer blob is the uncompressed tar: its digest is the diff-id
+        QCOMPARE(sk.value(QStringLiteral("Layers")).toArray(), diffIds);
+        const QString layout = path(QStringLiteral("oci-layout"));
+        QDir().mkpath(layout);
+        RUN_OK(r, run(QStringLiteral("tar"), {QStringLiteral("-xf"), archive, QStringLiteral("-C"), layout}, m_env));
+        RUN_OK(r, run(QStringLiteral("skopeo"), {QStringLiteral("inspect"), QStringLiteral("--config"), QStringLiteral("oci:") + layout + QStringLiteral(":latest")}, m_env));
+        QCOMPARE(QJsonDocument::fromJson(r.out.toUtf8()).object().value(QStringLiteral("rootfs")).toObject().value(QStringLiteral("diff_ids")).toArray(), diffIds);
+        RUN_OK(r, run(QStringLiteral("skopeo"), {QStringLiteral("inspect"), QStringLiteral("docker-archive:") + archive}, m_env));
+        QCOMPARE(QJsonDocument::fromJson(r.out.toUtf8()).object().value(QStringLiteral("Layers")).toArray().size(), 1);
+
+        // umoci unpacks the same file tree as Berth's layer (rootless: no mounts, no chown)
+        const QString bundle = path(QStringLiteral("umoci-bundle"));
+        RUN_OK(r, run(QStringLiteral("umoci"), {QStringLiteral("unpack"), QStringLiteral("--rootless"), QStringLiteral("--image"),
+                                                 layout + QStringLiteral(":latest"), bundle}, m_env));
+        // one layer: its chain-id is its diff-id
+        const QString diff = m_berthRoot + QStringLiteral("/layers/") + diffIds.first().toString().mid(7) + QStringLiteral("/diff");
+        QVERIFY2(QFileInfo(diff).isDir(), qPrintable(diff));
+        const QStringList ours = listing(diff);
+        const QStringList theirs = listing(bundle + QStringLiteral("/rootfs"));
+        QVERIFY(ours.size() > 100);
+        QCOMPARE(theirs, ours);
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_ImageInterop)
+#include "tst_imageinterop.moc"
