@@ -67,7 +67,7 @@ Status Daemon::start(bool handleSignals)
     context.events = m_events.get();
     context.connectionCount = [this] { return m_server->connectionCount(); };
     auto imageRoutes = std::make_unique<ImageRoutes>(ImageRoutes::Context{m_images.get(), m_worker.get(), m_events.get()});
-    context.imageCount = [routes = imageRoutes.get()] { return routes->imageCount(); };
+    context.imageCount = [store = m_images.get()] { return store->imageCount(); };
     m_routes.push_back(std::make_unique<SystemRoutes>(std::move(context)));
     m_routes.push_back(std::move(imageRoutes));
     m_routes.push_back(std::make_unique<ImageArchiveRoutes>(ImageArchiveRoutes::Context{m_images.get(), m_worker.get(), m_events.get()}));

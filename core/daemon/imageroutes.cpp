@@ -112,11 +112,7 @@ void runOnEngine(EngineWorker *worker, ImageStore *store, HttpExchange &exchange
 
 ImageRoutes::ImageRoutes(Context context)
     : m_context(context)
-    , m_imageCount(std::make_shared<std::atomic<int>>(0))
 {
-    auto count = m_imageCount;
-    ImageStore *store = m_context.store;
-    m_context.worker->post([store, count] { count->store(int(store->imageIds().size())); });
 }
 
 ImageRoutes::~ImageRoutes() = default;
@@ -280,14 +276,12 @@ void ImageRoutes::remove(HttpExchange &exchange)
     const bool f = *force;
     const bool prune = !*noprune;
     EventBus *events = m_context.events;
-    auto count = m_imageCount;
     runOnEngine<Removal>(m_context.worker, m_context.store, exchange,
-        [name, f, prune, count](ImageStore &store) -> Result<Removal> {
+        [name, f, prune](ImageStore &store) -> Result<Removal> {
             auto id = store.resolve(name);
             if (!id)
                 return fail(id.error());
             auto items = store.remove(name, f, prune);
-            count->store(int(store.imageIds().size()));
             if (!items)
                 return fail(items.error());
             return Removal{id->toString(), *items, 0};
@@ -318,9 +312,8 @@ void ImageRoutes::prune(HttpExchange &exchange)
     const Filters f = *filters;
     const bool dangling = *danglingOnly;
     EventBus *events = m_context.events;
-    auto count = m_imageCount;
     runOnEngine<Common::ImagePruneReport>(m_context.worker, m_context.store, exchange,
-        [f, dangling, until, count](ImageStore &store) -> Result<Common::ImagePruneReport> {
+        [f, dangling, until](ImageStore &store) -> Result<Common::ImagePruneReport> {
             const auto select = [&f, until](const ImageRecord &record) {
                 const QMap<QString, QString> labels = labelsOf(record);
                 if (!f.matchKeyValues(QStringLiteral("label"), labels))
@@ -335,7 +328,6 @@ void ImageRoutes::prune(HttpExchange &exchange)
                 return until < 0 || createdOf(record) < until;
             };
             auto report = store.prune(dangling, {}, select);
-            count->store(int(store.imageIds().size()));
             return report;
         },
         [events](HttpExchange *e, const Common::ImagePruneReport &report) {
@@ -397,7 +389,6 @@ void ImageRoutes::importStream(HttpExchange &exchange)
     ImageStore *store = m_context.store;
     EngineWorker *worker = m_context.worker;
     EventBus *events = m_context.events;
-    auto count = m_imageCount;
     QPointer<HttpExchange> guard(&exchange);
 
     worker->post([session, store, options] {
@@ -431,16 +422,15 @@ void ImageRoutes::importStream(HttpExchange &exchange)
             });
     });
 
-    QObject::connect(&exchange, &HttpExchange::bodyFinished, &exchange, [session, store, worker, events, count, guard, options] {
+    QObject::connect(&exchange, &HttpExchange::bodyFinished, &exchange, [session, worker, events, guard, options] {
         worker->run<Result<QString>>(
-            [session, store, count]() -> Result<QString> {
+            [session]() -> Result<QString> {
                 if (session->error)
                     return fail(*session->error);
                 if (!session->importer)
                     return fail(ErrorCode::Internal, "import did not start");
                 auto id = session->importer->finish();
                 session->importer.reset();
-                count->store(int(store->imageIds().size()));
                 if (!id)
                     return fail(id.error());
                 return id->toString();

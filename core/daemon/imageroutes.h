@@ -2,7 +2,6 @@
 
 #include "router.h"
 
-#include <atomic>
 #include <memory>
 
 namespace Berth::Engine {
@@ -31,9 +30,6 @@ public:
     ~ImageRoutes() override;
     void registerRoutes(Router &router) override;
 
-    // Images in the store, for /info (kept current after every change).
-    int imageCount() const { return m_imageCount->load(); }
-
 private:
     void list(HttpExchange &exchange);
     void inspect(HttpExchange &exchange);
@@ -45,7 +41,6 @@ private:
     void importStream(HttpExchange &exchange);
 
     Context m_context;
-    std::shared_ptr<std::atomic<int>> m_imageCount;
 };
 
 } // namespace Berth::Daemon

@@ -145,6 +145,8 @@ Status ImageStore::load()
             continue;
         }
         m_images.insert(rec->id, *rec);
+    m_imageCount.store(int(m_images.size()), std::memory_order_relaxed);
+        m_imageCount.store(int(m_images.size()), std::memory_order_relaxed);
     }
 
     bool dirty = false;
@@ -617,6 +619,7 @@ Status ImageStore::deleteImage(const Digest &id, QList<ImageDeleteItem> *records
             return st;
     }
     const ImageRecord rec = m_images.take(id);
+    m_imageCount.store(int(m_images.size()), std::memory_order_relaxed);
     if (::unlink(encodePath(recordPath(id)).constData()) != 0 && errno != ENOENT)
         return sysFail(QStringLiteral("remove image record ") + id.toString(), errno);
     if (auto st = syncDirectory(m_root + QStringLiteral("/images")); !st)

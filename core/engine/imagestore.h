@@ -15,6 +15,7 @@
 #include <QMap>
 #include <QString>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -77,6 +78,9 @@ public:
     Result<Digest> resolve(const QString &nameOrId) const;
     Result<ImageRecord> image(const Digest &id) const;
     QList<Digest> imageIds() const;
+    // How many images the store holds; unlike everything else here, safe to
+    // call from any thread (berthd's /info reads it on the HTTP thread).
+    int imageCount() const { return m_imageCount.load(std::memory_order_relaxed); }
     // Familiar references of an image: "name:tag" and "name@sha256:..."
     QStringList repoTags(const Digest &id) const;
     QStringList repoDigests(const Digest &id) const;
@@ -119,6 +123,7 @@ private:
     ContentStore m_content;
     LayerStore m_layers;
     QMap<Digest, ImageRecord> m_images;
+    std::atomic<int> m_imageCount{0};
     QMap<QString, Digest> m_refs; // full normalised reference string -> image ID
 };
 
