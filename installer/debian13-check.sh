@@ -27,7 +27,7 @@ if ((EUID != 0)); then
     log "SKIP: needs root for debootstrap, chroot and mounts (running as uid $EUID)"
     exit 77
 fi
-for tool in debootstrap unshare chroot flock tar; do
+for tool in debootstrap unshare setpriv chroot flock tar; do
     command -v "$tool" >/dev/null || die "'$tool' is missing; run installer/install-deps.sh first"
 done
 
@@ -89,8 +89,11 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # Runs "$@" in a private mount + PID namespace; the namespace ends with it.
+# pdeathsig: should this script be SIGKILLed (ctest's timeout), unshare gets
+# SIGKILL, and --kill-child then takes the namespace's first process, and with
+# it every process inside, down too.
 in_ns() {
-    unshare --mount --pid --fork --kill-child --propagation private -- "$@" &
+    setpriv --pdeathsig KILL -- unshare --mount --pid --fork --kill-child --propagation private -- "$@" &
     ns_pid=$!
     local rc=0
     wait "$ns_pid" || rc=$?

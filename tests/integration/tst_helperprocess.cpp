@@ -19,6 +19,7 @@
 #include <vector>
 
 #include <csignal>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -68,6 +69,8 @@ private:
         p->setProcessEnvironment(m_env);
         p->setProgram(kBerthd);
         p->setArguments({QStringLiteral("--root"), root, QStringLiteral("--socket"), socket});
+        // Should this test be killed outright (ctest's timeout), the helper goes too.
+        p->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
         p->start();
         QProcess *raw = p.get();
         m_started.push_back(std::move(p));
@@ -116,6 +119,7 @@ private:
     {
         QProcess p;
         p.setProcessEnvironment(env);
+        p.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
         p.start(program, args);
         CommandResult r;
         if (!p.waitForStarted(10000)) {
