@@ -28,7 +28,6 @@
 
 #include <csignal>
 #include <sys/mount.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -240,16 +239,14 @@ private:
                + QString::fromUtf8(QJsonDocument(o.value(QStringLiteral("RootFS")).toObject().value(QStringLiteral("Layers")).toArray()).toJson(QJsonDocument::Compact));
     }
 
-    // podman run needs rlimits the sandbox allows: ask for the ones we have.
-    static QStringList podmanLimits()
+    // How podman runs a container on these hosts: crun refuses the v1
+    // hybrid cgroup layout, so use runc; and podman's default rlimits are
+    // above what this sandbox lets a process raise to, so ask for modest ones.
+    static QStringList podmanRunOptions()
     {
-        QStringList out;
-        struct rlimit r;
-        if (::getrlimit(RLIMIT_NOFILE, &r) == 0)
-            out << QStringLiteral("--ulimit") << QStringLiteral("nofile=%1:%1").arg(quint64(r.rlim_cur));
-        if (::getrlimit(RLIMIT_NPROC, &r) == 0 && r.rlim_cur != RLIM_INFINITY)
-            out << QStringLiteral("--ulimit") << QStringLiteral("nproc=%1:%1").arg(quint64(r.rlim_cur));
-        return out;
+        return {QStringLiteral("--runtime"), QStringLiteral("runc"),
+                QStringLiteral("--ulimit"), QStringLiteral("nofile=1024:1024"),
+                QStringLiteral("--ulimit"), QStringLiteral("nproc=1024:1024")};
     }
 
 private slots:
@@ -357,10 +354,7 @@ private slots:
                           QStringLiteral("busybox:latest")}));
         QCOMPARE(QStringLiteral("sha256:") + r.out.trimmed(), id.out.trimmed());
         r = podman(QStringList{QStringLiteral("run"), QStringLiteral("--rm"), QStringLiteral("--network"), QStringLiteral("none")}
-                   + podmanLimits() + QStringList{QStringLiteral("busybox:latest"), QStringLiteral("busybox"), QStringLiteral("echo"), QStringLiteral("ok")});
-        if (r.exitCode != 0 && r.err.contains(QStringLiteral("setrlimit")) && r.err.contains(QStringLiteral("Operation not permitted")))
-            QSKIP(qPrintable(QStringLiteral("the image loaded into podman, but this host forbids the runtime's setrlimit, so podman "
-                                            "cannot run any container here: ") + r.err.trimmed()));
+                   + podmanRunOptions() + QStringList{QStringLiteral("busybox:latest"), QStringLiteral("busybox"), QStringLiteral("echo"), QStringLiteral("ok")});
         QVERIFY2(r.exitCode == 0, qPrintable(r.describe({QStringLiteral("podman run")})));
         QCOMPARE(r.out.trimmed(), QStringLiteral("ok"));
     }
