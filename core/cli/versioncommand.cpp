@@ -2,6 +2,8 @@
 
 #include "commandregistry.h"
 #include "context.h"
+
+#include <buildinfo.h>
 #include "gotemplate.h"
 #include "tabwriter.h"
 

@@ -2,6 +2,8 @@
 
 #include "daemonlogging.h"
 #include "eventbus.h"
+
+#include <buildinfo.h>
 #include "hostinfo.h"
 #include "httpexchange.h"
 
@@ -15,9 +17,6 @@
 
 #include <memory>
 
-#ifndef BERTH_GIT_COMMIT
-#define BERTH_GIT_COMMIT "unknown"
-#endif
 
 namespace Berth::Daemon {
 
