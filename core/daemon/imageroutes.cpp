@@ -15,6 +15,7 @@
 #include <QDateTime>
 #include <QJsonArray>
 #include <QPointer>
+#include <QSet>
 
 namespace Berth::Daemon {
 
@@ -252,13 +253,14 @@ struct Removal
     qint64 reclaimed = 0;
 };
 
+// The reply lists deleted layers too; events name images only, as dockerd's do.
 void publishRemoval(EventBus *events, const QString &imageId, const QList<Common::ImageDeleteItem> &items)
 {
     for (const Common::ImageDeleteItem &item : items) {
         if (!item.untagged.isEmpty())
             events->publish(imageEvent(QStringLiteral("untag"), imageId, item.untagged));
-        else if (!item.deleted.isEmpty())
-            events->publish(imageEvent(QStringLiteral("delete"), item.deleted, item.deleted));
+        else if (item.deleted == imageId)
+            events->publish(imageEvent(QStringLiteral("delete"), imageId, imageId));
     }
 }
 } // namespace
@@ -312,8 +314,9 @@ void ImageRoutes::prune(HttpExchange &exchange)
     const Filters f = *filters;
     const bool dangling = *danglingOnly;
     EventBus *events = m_context.events;
-    runOnEngine<Common::ImagePruneReport>(m_context.worker, m_context.store, exchange,
-        [f, dangling, until](ImageStore &store) -> Result<Common::ImagePruneReport> {
+    struct Pruned { Common::ImagePruneReport report; QSet<QString> images; };
+    runOnEngine<Pruned>(m_context.worker, m_context.store, exchange,
+        [f, dangling, until](ImageStore &store) -> Result<Pruned> {
             const auto select = [&f, until](const ImageRecord &record) {
                 const QMap<QString, QString> labels = labelsOf(record);
                 if (!f.matchKeyValues(QStringLiteral("label"), labels))
@@ -327,19 +330,27 @@ void ImageRoutes::prune(HttpExchange &exchange)
                 }
                 return until < 0 || createdOf(record) < until;
             };
+            Pruned pruned;
+            const QList<Digest> before = store.imageIds();
+            for (const Digest &id : before)
+                pruned.images.insert(id.toString());
             auto report = store.prune(dangling, {}, select);
-            return report;
+            if (!report)
+                return fail(report.error());
+            pruned.report = *report;
+            return pruned;
         },
-        [events](HttpExchange *e, const Common::ImagePruneReport &report) {
+        [events](HttpExchange *e, const Pruned &pruned) {
+            const Common::ImagePruneReport &report = pruned.report;
             for (const Common::ImageDeleteItem &item : report.imagesDeleted) {
-                if (!item.deleted.isEmpty())
+                if (pruned.images.contains(item.deleted))
                     events->publish(imageEvent(QStringLiteral("delete"), item.deleted, item.deleted));
             }
-            Common::Event pruned;
-            pruned.type = QStringLiteral("image");
-            pruned.action = QStringLiteral("prune");
-            pruned.attributes.insert(QStringLiteral("reclaimed"), QString::number(report.spaceReclaimed));
-            events->publish(pruned);
+            Common::Event pruneEvent;
+            pruneEvent.type = QStringLiteral("image");
+            pruneEvent.action = QStringLiteral("prune");
+            pruneEvent.attributes.insert(QStringLiteral("reclaimed"), QString::number(report.spaceReclaimed));
+            events->publish(pruneEvent);
             if (e)
                 e->respond(HttpResponse::json(200, report.toJson()));
         });

@@ -119,7 +119,10 @@ class tst_ImageCommands : public QObject
 
     QString store()
     {
-        const CommandResult r = berth({QStringLiteral("images"), QStringLiteral("-a"), QStringLiteral("--no-trunc")});
+        // No CREATED column: "Less than a second ago" turns into "1 second ago".
+        const CommandResult r = berth({QStringLiteral("images"), QStringLiteral("-a"), QStringLiteral("--no-trunc"),
+                                       QStringLiteral("--format"),
+                                       QStringLiteral("{{.Repository}} {{.Tag}} {{.ID}} {{.Size}}")});
         return r.out;
     }
 

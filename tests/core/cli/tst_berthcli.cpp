@@ -250,8 +250,8 @@ void tst_BerthCli::helpListsCommandsGroupedLikeDocker()
     const Run r = berth({QStringLiteral("--help")});
     QCOMPARE(r.exitCode, 0);
     QVERIFY(r.out.contains(QStringLiteral("Usage:  berth [OPTIONS] COMMAND")));
-    const qsizetype common = r.out.indexOf(QStringLiteral("Common Commands:\n  info "));
-    const qsizetype management = r.out.indexOf(QStringLiteral("Management Commands:\n  system "));
+    const qsizetype common = r.out.indexOf(QStringLiteral("Common Commands:\n  images "));
+    const qsizetype management = r.out.indexOf(QStringLiteral("Management Commands:\n  image "));
     const qsizetype other = r.out.indexOf(QStringLiteral("Commands:\n  events "));
     const qsizetype global = r.out.indexOf(QStringLiteral("Global Options:\n  -D, --debug"));
     QVERIFY(common > 0 && common < management && management < other && other < global);
