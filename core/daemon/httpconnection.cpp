@@ -345,10 +345,17 @@ void HttpConnection::sendChunk(HttpExchange *exchange, const QByteArray &data)
 {
     if (exchange != m_exchange || !m_channel)
         return;
-    if (exchange->m_chunked)
-        m_channel->write(QByteArray::number(data.size(), 16) + "\r\n" + data + "\r\n");
-    else
+    if (!exchange->m_chunked) {
         m_channel->write(data);
+        return;
+    }
+    // One allocation and three block copies: a QStringBuilder expression
+    // here copied megabyte pieces byte by byte (43% of a save's CPU).
+    const QByteArray size = QByteArray::number(data.size(), 16);
+    QByteArray frame;
+    frame.reserve(size.size() + data.size() + 4);
+    frame.append(size).append("\r\n", 2).append(data).append("\r\n", 2);
+    m_channel->write(frame);
 }
 
 void HttpConnection::sendStreamEnd(HttpExchange *exchange)
