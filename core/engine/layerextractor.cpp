@@ -476,21 +476,10 @@ Status LayerExtractor::Private::handleEntry(struct archive_entry *entry)
         const QByteArray t(target);
         if (t.size() > m_limits.maxPathBytes)
             return refuse(entryName, QStringLiteral("symlink target is longer than %1 bytes").arg(m_limits.maxPathBytes));
-        if (!t.startsWith('/')) {
-            // resolved lexically from the link's directory it must stay in the layer
-            qsizetype depth = comps->size() - 1;
-            for (const QByteArray &c : t.split('/')) {
-                if (c.isEmpty() || c == ".")
-                    continue;
-                if (c == "..") {
-                    if (--depth < 0)
-                        return refuse(entryName, QStringLiteral("symlink target \"%1\" leads outside the layer")
-                                                     .arg(QString::fromUtf8(t)));
-                } else {
-                    ++depth;
-                }
-            }
-        }
+        // Any target is kept as it is, "../../x" and "/etc/x" alike: inside the
+        // container ".." stops at its root, and extraction itself never
+        // follows a symlink (every parent is opened with O_NOFOLLOW), so a
+        // target cannot lead a write out of the layer. Docker accepts them too.
         bool wasDir = false;
         if (auto r = clearExisting(pfd, name, false, &wasDir, entryName); !r)
             return r;

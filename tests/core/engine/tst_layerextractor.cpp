@@ -115,8 +115,8 @@ private slots:
         QTest::newRow("inner dot-dot") << TarBuilder().file("a/../../x", "evil") << QStringLiteral("a/../../x");
         QTest::newRow("dot slash dot-dot") << TarBuilder().file("./../x", "evil") << QStringLiteral("./../x");
         QTest::newRow("trailing dot-dot") << TarBuilder().dir("x/..") << QStringLiteral("x/..");
-        QTest::newRow("relative symlink climbing out") << TarBuilder().symlink("a", up) << QStringLiteral("a");
-        QTest::newRow("nested symlink climbing out") << TarBuilder().dir("d").symlink("d/l", "../../x") << QStringLiteral("d/l");
+        QTest::newRow("write through climbing symlink") << TarBuilder().symlink("a", up + "canary").file("a/pwned", "evil") << QStringLiteral("a/pwned");
+        QTest::newRow("write through nested climbing symlink") << TarBuilder().dir("d").symlink("d/l", "../../x").file("d/l/y", "evil") << QStringLiteral("d/l/y");
         QTest::newRow("write through absolute symlink") << TarBuilder().symlink("a", canary).file("a/pwned", "evil") << QStringLiteral("a/pwned");
         QTest::newRow("overwrite through symlink") << TarBuilder().symlink("a", canary).file("a/passwd", "evil") << QStringLiteral("a/passwd");
         QTest::newRow("mkdir through symlink") << TarBuilder().symlink("a", canary).dir("a/sub") << QStringLiteral("a/sub");
@@ -153,6 +153,22 @@ private slots:
         QCOMPARE(readFile(m_canaryDir + QStringLiteral("/passwd")), QByteArray("original"));
         QCOMPARE(QDir(m_canaryDir).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot), QStringList{QStringLiteral("passwd")});
         QVERIFY(!QFile::exists(m_tmp.filePath(QStringLiteral("x"))));
+    }
+
+    // Real images carry links such as "../../../lib/x": they resolve inside the
+    // container, so they are kept, and nothing outside is touched.
+    void climbingSymlinksAreKeptAsTheyAre()
+    {
+        const QByteArray up = QByteArray("../").repeated(10);
+        LayerStore store(m_tmp.filePath(QStringLiteral("state-climbing")));
+        QVERIFY(store.initialize());
+        const auto r = applyTo(store, TarBuilder().dir("d").symlink("d/l", up + "canary/passwd").symlink("abs", "/etc/passwd").build());
+        QVERIFY2(r, r ? "" : r.error().toString().c_str());
+        QCOMPARE(QFile::symLinkTarget(r->diffPath + QStringLiteral("/d/l")).isEmpty(), false);
+        QCOMPARE(QFileInfo(r->diffPath + QStringLiteral("/d/l")).isSymLink(), true);
+        QCOMPARE(QString::fromUtf8(QFile::encodeName(QFileInfo(r->diffPath + QStringLiteral("/abs")).symLinkTarget())),
+                 QStringLiteral("/etc/passwd"));
+        QCOMPARE(readFile(m_canaryDir + QStringLiteral("/passwd")), QByteArray("original"));
     }
 
     void truncatedAndGarbageStreamsAreRefused_data()
