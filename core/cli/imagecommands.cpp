@@ -2,7 +2,6 @@
 
 #include "commandregistry.h"
 #include "context.h"
-#include "imagereference.h"
 #include "imagerows.h"
 #include "jsonoutput.h"
 #include "tableformat.h"
@@ -10,6 +9,7 @@
 
 #include <client/engineclient.h>
 #include <common/imagedeleteresponse.h>
+#include <common/reference.h>
 
 #include <QDateTime>
 #include <QFile>
@@ -191,11 +191,11 @@ int runTag(Context &context, const ParsedArgs &args)
 {
     const QString source = args.positionals().at(0);
     const QString target = args.positionals().at(1);
-    if (auto s = ImageReference::parseAny(source); !s) {
+    if (auto s = Common::Reference::parseAny(source, Common::Reference::Dialect::DockerCli); !s) {
         return printFailure(context, QStringLiteral("Error parsing reference: \"%1\" is not a valid repository/tag: %2")
                                          .arg(source, QString::fromStdString(s.error().message())));
     }
-    auto ref = ImageReference::parseNormalized(target);
+    auto ref = Common::Reference::parseNormalized(target, Common::Reference::Dialect::DockerCli);
     if (!ref) {
         return printFailure(context, QStringLiteral("Error parsing reference: \"%1\" is not a valid repository/tag: %2")
                                          .arg(target, QString::fromStdString(ref.error().message())));

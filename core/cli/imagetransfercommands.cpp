@@ -2,10 +2,10 @@
 
 #include "commandregistry.h"
 #include "context.h"
-#include "imagereference.h"
 #include "jsonmessages.h"
 
 #include <client/engineclient.h>
+#include <common/reference.h>
 
 #include <QDir>
 #include <QEventLoop>
@@ -96,7 +96,7 @@ int runImport(Context &context, const ParsedArgs &args)
     if (!input)
         return printFailure(context, QString::fromStdString(input.error().message()));
     if (!repository.isEmpty()) {
-        if (auto ref = ImageReference::parseNormalized(repository); !ref)
+        if (auto ref = Common::Reference::parseNormalized(repository, Common::Reference::Dialect::DockerCli); !ref)
             return printFailure(context, QString::fromStdString(ref.error().message()));
     }
     Client::Request request;

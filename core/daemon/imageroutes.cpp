@@ -9,6 +9,7 @@
 #include "httpresponse.h"
 
 #include <common/errors.h>
+#include <common/reference.h>
 #include <engine/imageimporter.h>
 #include <engine/imagestore.h>
 
@@ -232,7 +233,7 @@ void ImageRoutes::tag(HttpExchange &exchange)
                 return fail(id.error());
             if (auto st = store.tag(source, repo, tagName); !st)
                 return fail(st.error());
-            auto ref = Engine::Reference::parseNormalized(repo);
+            auto ref = Common::Reference::parseNormalized(repo);
             QString name = repo;
             if (ref)
                 name = ref->withTag(tagName.isEmpty() ? QStringLiteral("latest") : tagName).familiarString();
@@ -456,7 +457,7 @@ void ImageRoutes::importStream(HttpExchange &exchange)
                 events->publish(imageEvent(QStringLiteral("import"), *id, *id));
                 if (!options.repository.isEmpty()) {
                     QString name = options.repository;
-                    if (auto ref = Engine::Reference::parseNormalized(options.repository)) {
+                    if (auto ref = Common::Reference::parseNormalized(options.repository)) {
                         const QString t = !options.tag.isEmpty() ? options.tag
                                           : !ref->tag().isEmpty() ? ref->tag() : QStringLiteral("latest");
                         name = ref->withTag(t).familiarString();

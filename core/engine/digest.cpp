@@ -2,34 +2,20 @@
 
 #include "sha256hasher.h"
 
+#include <common/digestformat.h>
+
 namespace Berth::Engine {
 
 bool Digest::isValidHex(QStringView hex)
 {
-    if (hex.size() != 64)
-        return false;
-    for (QChar c : hex) {
-        const char16_t u = c.unicode();
-        if (!((u >= u'0' && u <= u'9') || (u >= u'a' && u <= u'f')))
-            return false;
-    }
-    return true;
+    return Common::isSha256Hex(hex);
 }
 
 Result<Digest> Digest::parse(QStringView text)
 {
-    const qsizetype colon = text.indexOf(u':');
-    if (colon <= 0 || colon == text.size() - 1)
-        return fail(ErrorCode::InvalidArgument, "invalid checksum digest format");
-    const QStringView algo = text.left(colon);
-    const QStringView hex = text.mid(colon + 1);
-    if (algo != u"sha256")
-        return fail(ErrorCode::InvalidArgument, "unsupported digest algorithm");
-    if (hex.size() != 64)
-        return fail(ErrorCode::InvalidArgument, "invalid checksum digest length");
-    if (!isValidHex(hex))
-        return fail(ErrorCode::InvalidArgument, "invalid checksum digest format");
-    return Digest(hex.toString());
+    if (auto valid = Common::validateDigest(text, Common::DigestAlgorithms::Sha256); !valid)
+        return std::unexpected(valid.error());
+    return Digest(text.mid(text.indexOf(u':') + 1).toString());
 }
 
 Result<Digest> Digest::parseLenient(QStringView text)

@@ -1,7 +1,8 @@
 #include "imageimporter.h"
 
 #include "imagestore.h"
-#include "reference.h"
+
+#include <common/reference.h>
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -10,6 +11,8 @@
 #include <QSysInfo>
 
 namespace Berth::Engine {
+
+using Common::Reference;
 
 
 namespace {

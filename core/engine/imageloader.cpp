@@ -27,6 +27,8 @@
 
 namespace Berth::Engine {
 
+using Common::Reference;
+
 using namespace Internal;
 
 namespace {

@@ -21,6 +21,8 @@
 
 namespace Berth::Engine {
 
+using Common::Reference;
+
 using namespace Internal;
 
 namespace {

@@ -17,6 +17,8 @@
 
 namespace Berth::Engine {
 
+using Common::Reference;
+
 using namespace Internal;
 using Common::ImageDeleteItem;
 

@@ -3,12 +3,12 @@
 #include "contentstore.h"
 #include "digest.h"
 #include "layerstore.h"
-#include "reference.h"
 
 #include <base/result.h>
 #include <common/imagedeleteresponse.h>
 #include <common/imagehistoryitem.h>
 #include <common/imagesummary.h>
+#include <common/reference.h>
 
 #include <QJsonObject>
 #include <QList>
@@ -94,7 +94,7 @@ public:
     // POST /images/{name}/tag?repo=&tag= ; an empty tag means "latest".
     Status tag(const QString &source, const QString &repo, const QString &tag);
     // Adds name@digest (after a pull) for an image.
-    Status addDigestReference(const Reference &canonical, const Digest &id);
+    Status addDigestReference(const Common::Reference &canonical, const Digest &id);
 
     // DELETE /images/{name}?force=&noprune= with docker's semantics.
     Result<QList<Common::ImageDeleteItem>> remove(const QString &nameOrId, bool force, bool prune = true,
@@ -111,9 +111,9 @@ private:
     QString recordPath(const Digest &id) const;
     Status writeRecord(const ImageRecord &record);
     Result<ImageRecord> buildRecord(const QByteArray &configJson) const;
-    QList<Reference> referencesTo(const Digest &id) const;
+    QList<Common::Reference> referencesTo(const Digest &id) const;
     QList<Digest> childrenOf(const Digest &id) const;
-    std::optional<Common::ImageDeleteItem> untag(const Reference &ref);
+    std::optional<Common::ImageDeleteItem> untag(const Common::Reference &ref);
     Status deleteImage(const Digest &id, QList<Common::ImageDeleteItem> *records, bool force, bool prune,
                        bool quiet, const ImageUsageCallback &usage, qint64 *reclaimed);
     std::optional<Error> conflict(const Digest &id, bool hard, bool softContainer, bool softReferences,

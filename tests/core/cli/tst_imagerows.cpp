@@ -1,4 +1,3 @@
-#include <cli/imagereference.h>
 #include <cli/imagerows.h>
 
 #include <QJsonObject>
@@ -93,39 +92,6 @@ private slots:
         row = ImageRows::history({item}, options).first();
         QCOMPARE(row.value("Size").toString(), QStringLiteral("2140160"));
         QCOMPARE(row.value("CreatedSince").toString(), ImageRows::rfc3339(1000));
-    }
-
-    void referencesAreCheckedAsDockerDoes_data()
-    {
-        QTest::addColumn<QString>("text");
-        QTest::addColumn<QString>("name");
-        QTest::addColumn<QString>("tag");
-        QTest::addColumn<QString>("error");
-        QTest::newRow("short") << "busybox" << "docker.io/library/busybox" << "" << "";
-        QTest::newRow("tagged") << "x:1" << "docker.io/library/x" << "1" << "";
-        QTest::newRow("user") << "u/x:v" << "docker.io/u/x" << "v" << "";
-        QTest::newRow("registry") << "localhost:5999/a/b:v2" << "localhost:5999/a/b" << "v2" << "";
-        QTest::newRow("upper") << "UPPER" << "" << ""
-                               << "invalid reference format: repository name (library/UPPER) must be lowercase";
-        QTest::newRow("bad tag") << "x:-1" << "" << "" << "invalid reference format";
-        QTest::newRow("hex") << QString(64, QLatin1Char('a')) << "" << ""
-                             << QStringLiteral("invalid repository name (%1), cannot specify 64-byte hexadecimal strings").arg(QString(64, QLatin1Char('a')));
-    }
-    void referencesAreCheckedAsDockerDoes()
-    {
-        QFETCH(QString, text);
-        QFETCH(QString, name);
-        QFETCH(QString, tag);
-        QFETCH(QString, error);
-        auto ref = ImageReference::parseNormalized(text);
-        if (!error.isEmpty()) {
-            QVERIFY(!ref.has_value());
-            QCOMPARE(QString::fromStdString(ref.error().message()), error);
-            return;
-        }
-        QVERIFY(ref.has_value());
-        QCOMPARE(ref->name(), name);
-        QCOMPARE(ref->tag(), tag);
     }
 };
 

@@ -1,10 +1,12 @@
 #include "reference.h"
 
-#include "digest.h"
+#include "digestformat.h"
 
 #include <QList>
 
-namespace Berth::Engine {
+#include <optional>
+
+namespace Berth::Common {
 
 namespace {
 
@@ -75,11 +77,25 @@ bool isDomainComponent(QStringView s)
     return true;
 }
 
-// domain-component ('.' domain-component)* (':' [0-9]+)?
+// '[' [a-fA-F0-9:]+ ']'
+bool isIpv6Host(QStringView s)
+{
+    if (s.size() < 3 || s.front() != u'[' || s.back() != u']')
+        return false;
+    for (QChar c : s.mid(1, s.size() - 2)) {
+        const char16_t u = c.unicode();
+        if (!((u >= u'0' && u <= u'9') || (u >= u'a' && u <= u'f') || (u >= u'A' && u <= u'F') || u == u':'))
+            return false;
+    }
+    return true;
+}
+
+// (domain-component ('.' domain-component)* | ipv6-host) (':' [0-9]+)?
 bool isDomain(QStringView s)
 {
     QStringView host = s;
-    const qsizetype colon = s.indexOf(u':');
+    const qsizetype bracket = s.indexOf(u']');
+    const qsizetype colon = s.indexOf(u':', bracket < 0 ? 0 : bracket);
     if (colon >= 0) {
         host = s.left(colon);
         const QStringView port = s.mid(colon + 1);
@@ -90,6 +106,8 @@ bool isDomain(QStringView s)
                 return false;
         }
     }
+    if (host.startsWith(u'['))
+        return isIpv6Host(host);
     if (host.isEmpty())
         return false;
     for (QStringView part : host.split(u'.')) {
@@ -143,8 +161,9 @@ struct Parsed
     QString digest;
 };
 
-// reference.Parse: the grammar check only, no normalisation.
-Result<Parsed> parseGrammar(QStringView s)
+// ReferenceRegexp: the grammar check only, no normalisation and no length
+// limit.
+std::optional<Parsed> parseGrammar(QStringView s)
 {
     Parsed p;
     QStringView rest = s;
@@ -152,7 +171,7 @@ Result<Parsed> parseGrammar(QStringView s)
     if (at >= 0) {
         const QStringView dig = rest.mid(at + 1);
         if (!isDigestSyntax(dig))
-            return invalidFormat();
+            return std::nullopt;
         p.digest = dig.toString();
         rest = rest.left(at);
     }
@@ -161,22 +180,19 @@ Result<Parsed> parseGrammar(QStringView s)
     if (lastColon > lastSlash) {
         const QStringView tag = rest.mid(lastColon + 1);
         if (!Reference::isValidTag(tag))
-            return invalidFormat();
+            return std::nullopt;
         p.tag = tag.toString();
         rest = rest.left(lastColon);
     }
     if (rest.isEmpty())
-        return invalidFormat();
+        return std::nullopt;
     const QList<QStringView> parts = rest.split(u'/');
     for (qsizetype i = 0; i < parts.size(); ++i) {
         const bool ok = isPathComponent(parts[i])
                         || (i == 0 && parts.size() > 1 && isDomain(parts[i]));
         if (!ok)
-            return invalidFormat();
+            return std::nullopt;
     }
-    if (rest.size() > kNameTotalLengthMax)
-        return fail(ErrorCode::InvalidArgument,
-                    "repository name must not be more than 255 characters");
     p.name = rest.toString();
     return p;
 }
@@ -199,11 +215,11 @@ bool Reference::isValidTag(QStringView tag)
     return true;
 }
 
-Result<Reference> Reference::parseNormalized(QStringView text)
+Result<Reference> Reference::parseNormalized(QStringView text, Dialect dialect)
 {
     if (text.isEmpty())
         return invalidFormat();
-    if (text.size() == 64 && Digest::isValidHex(text)) {
+    if (isSha256Hex(text)) {
         return fail(ErrorCode::InvalidArgument,
                     "invalid repository name (" + text.toString().toStdString()
                         + "), cannot specify 64-byte hexadecimal strings");
@@ -233,28 +249,33 @@ Result<Reference> Reference::parseNormalized(QStringView text)
     if (domain == kDefaultDomain && !remainder.contains(u'/'))
         remainder = kOfficialRepoPrefix + remainder;
 
-    // the remote name (before any tag/digest) must be lowercase
-    QStringView remoteName = remainder;
-    if (const qsizetype at = remoteName.indexOf(u'@'); at >= 0)
-        remoteName = remoteName.left(at);
-    if (const qsizetype colon = remoteName.indexOf(u':'); colon >= 0)
-        remoteName = remoteName.left(colon);
-    if (remoteName.toString().toLower() != remoteName)
-        return fail(ErrorCode::InvalidArgument,
-                    "invalid reference format: repository name must be lowercase");
+    // The remote name must be lowercase. Docker cuts it at the first ':', so
+    // for "x@SHA256:..." it is "library/x@SHA256".
+    const QStringView remoteName = QStringView(remainder).left(remainder.indexOf(u':'));
+    if (remoteName.toString().toLower() != remoteName) {
+        if (dialect == Dialect::DockerCli)
+            return fail(ErrorCode::InvalidArgument, "invalid reference format: repository name ("
+                                                        + remoteName.toString().toStdString()
+                                                        + ") must be lowercase");
+        return fail(ErrorCode::InvalidArgument, "invalid reference format: repository name must be lowercase");
+    }
 
     const QString full = domain + u'/' + remainder;
-    auto parsed = parseGrammar(full);
+    const std::optional<Parsed> parsed = parseGrammar(full);
     if (!parsed) {
-        if (parsed.error().message() == "invalid reference format" && parseGrammar(full.toLower()))
-            return fail(ErrorCode::InvalidArgument,
-                        "invalid reference format: repository name must be lowercase");
-        return std::unexpected(parsed.error());
+        if (!parseGrammar(full.toLower()))
+            return invalidFormat();
+        if (dialect == Dialect::DockerCli)
+            return fail(ErrorCode::InvalidArgument, "repository name must be lowercase");
+        return fail(ErrorCode::InvalidArgument, "invalid reference format: repository name must be lowercase");
     }
+    if (parsed->name.size() > kNameTotalLengthMax)
+        return fail(ErrorCode::InvalidArgument, "repository name must not be more than 255 characters");
     if (!parsed->digest.isEmpty()) {
-        auto d = Digest::parse(parsed->digest);
-        if (!d)
-            return std::unexpected(d.error());
+        const DigestAlgorithms algorithms = dialect == Dialect::DockerCli ? DigestAlgorithms::Registered
+                                                                          : DigestAlgorithms::Sha256;
+        if (auto valid = validateDigest(parsed->digest, algorithms); !valid)
+            return std::unexpected(valid.error());
     }
 
     Reference ref;
@@ -266,12 +287,24 @@ Result<Reference> Reference::parseNormalized(QStringView text)
     return ref;
 }
 
-Result<Reference> Reference::parseNormalizedWithDefaultTag(QStringView text)
+Result<Reference> Reference::parseNormalizedWithDefaultTag(QStringView text, Dialect dialect)
 {
-    auto ref = parseNormalized(text);
+    auto ref = parseNormalized(text, dialect);
     if (!ref)
         return ref;
     return ref->withDefaultTag();
+}
+
+Result<Reference> Reference::parseAny(QStringView text, Dialect dialect)
+{
+    const DigestAlgorithms algorithms = dialect == Dialect::DockerCli ? DigestAlgorithms::Registered
+                                                                      : DigestAlgorithms::Sha256;
+    if (isSha256Hex(text) || validateDigest(text, algorithms)) {
+        Reference ref;
+        ref.m_digest = text.contains(u':') ? text.toString() : QStringLiteral("sha256:") + text;
+        return ref;
+    }
+    return parseNormalized(text, dialect);
 }
 
 QString Reference::name() const
@@ -339,4 +372,4 @@ Reference Reference::withDefaultTag() const
     return withTag(QStringLiteral("latest"));
 }
 
-} // namespace Berth::Engine
+} // namespace Berth::Common
