@@ -3,49 +3,32 @@
 // Every process the test starts is killed by its PID in cleanup, even when a
 // check fails half-way.
 
+#include <support/commandrunner.h>
+#include <support/privatehelper.h>
+
 #include <QtTest>
 
 #include <QDateTime>
-#include <QDeadlineTimer>
 #include <QDir>
 #include <QFileInfo>
-#include <QLocalSocket>
-#include <QProcess>
 #include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 
 #include <memory>
-#include <vector>
 
 #include <csignal>
-#include <sys/prctl.h>
 #include <sys/types.h>
 #include <unistd.h>
+
+using Berth::TestSupport::CommandResult;
+using Berth::TestSupport::CommandRunner;
+using Berth::TestSupport::PrivateHelper;
 
 namespace {
 
 const QString kBerthd = QStringLiteral(BERTHD_PATH);
 const QString kBerth = QStringLiteral(BERTH_PATH);
-constexpr int kCommandTimeoutMs = 30 * 1000;
-
-struct CommandResult
-{
-    int exitCode = -1;
-    bool crashed = false;
-    bool timedOut = false;
-    QString out;
-    QString err;
-
-    QString describe() const
-    {
-        return QStringLiteral("exit %1%2%3\n--- stdout ---\n%4\n--- stderr ---\n%5")
-            .arg(exitCode)
-            .arg(crashed ? QStringLiteral(" (crashed)") : QString())
-            .arg(timedOut ? QStringLiteral(" (timed out)") : QString())
-            .arg(out, err);
-    }
-};
 
 } // namespace
 
@@ -58,95 +41,22 @@ private:
     QString m_root;
     QString m_socket;
     QString m_docker;
-    QProcessEnvironment m_env;
-    // Every long-lived process started here; cleanup kills them by PID.
-    std::vector<std::unique_ptr<QProcess>> m_started;
-    QProcess *m_daemon = nullptr;
+    CommandRunner m_runner; // the isolated environment, 30 s per command
+    // Declared after m_tmp: stopped by PID (in cleanup and on destruction) before it goes.
+    std::unique_ptr<PrivateHelper> m_daemon;
 
-    QProcess *startDaemon(const QString &root, const QString &socket)
+    std::unique_ptr<PrivateHelper> makeHelper(const QString &socket) const
     {
-        auto p = std::make_unique<QProcess>();
-        p->setProcessEnvironment(m_env);
-        p->setProgram(kBerthd);
-        p->setArguments({QStringLiteral("--root"), root, QStringLiteral("--socket"), socket});
-        // Should this test be killed outright (ctest's timeout), the helper goes too.
-        p->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
-        p->start();
-        QProcess *raw = p.get();
-        m_started.push_back(std::move(p));
-        return raw;
+        auto helper = std::make_unique<PrivateHelper>(kBerthd, m_root, socket);
+        helper->setEnvironment(m_runner.environment());
+        return helper;
     }
 
-    static bool socketAnswers(const QString &socket)
+    CommandResult docker(const QStringList &args, int timeoutMs = CommandRunner::DefaultTimeoutMs)
     {
-        QLocalSocket s;
-        s.connectToServer(socket);
-        if (!s.waitForConnected(500))
-            return false;
-        s.write("GET /_ping HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-        QByteArray reply;
-        while (s.waitForReadyRead(1000))
-            reply += s.readAll();
-        return reply.startsWith("HTTP/1.1 200") && reply.endsWith("OK");
-    }
-
-    // Waits until the socket answers GET /_ping, or the process exits.
-    static bool waitUntilAnswering(QProcess *p, const QString &socket, int timeoutMs = 15000)
-    {
-        QDeadlineTimer deadline(timeoutMs);
-        while (!deadline.hasExpired()) {
-            if (p->state() == QProcess::NotRunning)
-                return false;
-            if (QFileInfo(socket).exists() && socketAnswers(socket))
-                return true;
-            p->waitForFinished(100);
-        }
-        return false;
-    }
-
-    static void killByPid(QProcess *p)
-    {
-        if (p->state() == QProcess::NotRunning)
-            return;
-        const qint64 pid = p->processId();
-        if (pid > 0)
-            ::kill(static_cast<pid_t>(pid), SIGKILL);
-        p->waitForFinished(5000);
-    }
-
-    CommandResult run(const QString &program, const QStringList &args,
-                      const QProcessEnvironment &env, int timeoutMs = kCommandTimeoutMs)
-    {
-        QProcess p;
-        p.setProcessEnvironment(env);
-        p.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
-        p.start(program, args);
-        CommandResult r;
-        if (!p.waitForStarted(10000)) {
-            r.err = QStringLiteral("could not start %1: %2").arg(program, p.errorString());
-            return r;
-        }
-        if (!p.waitForFinished(timeoutMs)) {
-            r.timedOut = true;
-            killByPid(&p);
-        }
-        r.crashed = p.exitStatus() == QProcess::CrashExit;
-        r.exitCode = r.timedOut || r.crashed ? -1 : p.exitCode();
-        r.out = QString::fromLocal8Bit(p.readAllStandardOutput());
-        r.err = QString::fromLocal8Bit(p.readAllStandardError());
-        return r;
-    }
-
-    QProcessEnvironment dockerEnv(const QString &socket) const
-    {
-        QProcessEnvironment env = m_env;
-        env.insert(QStringLiteral("DOCKER_HOST"), QStringLiteral("unix://") + socket);
-        return env;
-    }
-
-    CommandResult docker(const QStringList &args, int timeoutMs = kCommandTimeoutMs)
-    {
-        return run(m_docker, args, dockerEnv(m_socket), timeoutMs);
+        return m_runner.with(QStringLiteral("DOCKER_HOST"), QStringLiteral("unix://") + m_socket)
+            .withTimeout(timeoutMs)
+            .run(m_docker, args);
     }
 
 private slots:
@@ -167,25 +77,18 @@ private slots:
         QVERIFY(QDir().mkpath(m_tmp->filePath(QStringLiteral("docker-config"))));
 
         // Nothing of the user's docker or berth set-up leaks in, nothing leaks out.
-        m_env = QProcessEnvironment::systemEnvironment();
-        for (const char *name : {"DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH",
-                                 "DOCKER_API_VERSION", "BERTH_HOST"})
-            m_env.remove(QLatin1String(name));
-        m_env.insert(QStringLiteral("DOCKER_CONFIG"), m_tmp->filePath(QStringLiteral("docker-config")));
-        m_env.insert(QStringLiteral("LC_ALL"), QStringLiteral("C"));
+        m_runner.setEnvironment(CommandRunner::isolatedEnvironment(m_tmp->filePath(QStringLiteral("docker-config"))));
 
-        m_daemon = startDaemon(m_root, m_socket);
-        QVERIFY2(m_daemon->waitForStarted(10000), qPrintable(m_daemon->errorString()));
-        QVERIFY2(waitUntilAnswering(m_daemon, m_socket),
-                 qPrintable(QStringLiteral("berthd did not answer on %1; stderr:\n%2")
-                                .arg(m_socket, QString::fromLocal8Bit(m_daemon->readAllStandardError()))));
+        m_daemon = makeHelper(m_socket);
+        QVERIFY2(m_daemon->launch(), qPrintable(m_daemon->errorString()));
+        QVERIFY2(m_daemon->waitUntilAnswering(),
+                 qPrintable(QStringLiteral("berthd did not answer on %1; stderr:\n%2").arg(m_socket, m_daemon->log())));
     }
 
     void cleanupTestCase()
     {
-        for (auto &p : m_started)
-            killByPid(p.get());
-        m_started.clear();
+        if (m_daemon)
+            m_daemon->stop();
     }
 
     void dockerVersionShowsBerthsServerSection()
@@ -222,15 +125,15 @@ private slots:
     {
         QFETCH(QString, command);
         QFETCH(bool, viaEnvironment);
-        QProcessEnvironment env = m_env;
+        CommandRunner runner = m_runner;
         QStringList args;
         const QString host = QStringLiteral("unix://") + m_socket;
         if (viaEnvironment)
-            env.insert(QStringLiteral("BERTH_HOST"), host);
+            runner = runner.with(QStringLiteral("BERTH_HOST"), host);
         else
             args << QStringLiteral("-H") << host;
         args << command;
-        const CommandResult r = run(kBerth, args, env);
+        const CommandResult r = runner.run(kBerth, args);
         QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
         if (command == QLatin1String("version")) {
             QVERIFY2(r.out.contains(QStringLiteral(BERTH_VERSION)), qPrintable(r.describe()));
@@ -243,8 +146,8 @@ private slots:
     void berthVersionWithoutHelperNamesTheSocket()
     {
         const QString nobody = m_tmp->filePath(QStringLiteral("nobody-listens.sock"));
-        const CommandResult r = run(kBerth, {QStringLiteral("-H"), QStringLiteral("unix://") + nobody,
-                                             QStringLiteral("version")}, m_env);
+        const CommandResult r = m_runner.run(kBerth, {QStringLiteral("-H"), QStringLiteral("unix://") + nobody,
+                                                      QStringLiteral("version")});
         QVERIFY2(r.exitCode == 1, qPrintable(r.describe()));
         const QStringList lines = r.err.trimmed().split(QLatin1Char('\n'), Qt::SkipEmptyParts);
         QVERIFY2(lines.size() == 1, qPrintable(QStringLiteral("want one line on stderr\n") + r.describe()));
@@ -254,17 +157,17 @@ private slots:
     void secondHelperOnTheSameRootRefusesToStart()
     {
         const QString otherSocket = m_tmp->filePath(QStringLiteral("second.sock"));
-        QProcess *second = startDaemon(m_root, otherSocket);
-        QVERIFY(second->waitForStarted(10000));
-        const bool exited = second->waitForFinished(15000);
-        const QString err = QString::fromLocal8Bit(second->readAllStandardError());
-        killByPid(second);
+        const std::unique_ptr<PrivateHelper> second = makeHelper(otherSocket); // stopped when it goes out of scope
+        QVERIFY(second->launch());
+        const bool exited = second->waitForExit(15000);
+        const QString err = second->log();
+        second->stop();
         QVERIFY2(exited, "a second berthd on the same root kept running");
         QVERIFY2(second->exitStatus() == QProcess::NormalExit && second->exitCode() != 0,
                  qPrintable(QStringLiteral("exit %1\n%2").arg(second->exitCode()).arg(err)));
         QVERIFY2(err.contains(m_root), qPrintable(QStringLiteral("the refusal should name the root:\n") + err));
-        QVERIFY2(!socketAnswers(otherSocket), "the refused helper left a listening socket");
-        QVERIFY2(socketAnswers(m_socket), "the first helper stopped answering");
+        QVERIFY2(!PrivateHelper::socketAnswers(otherSocket), "the refused helper left a listening socket");
+        QVERIFY2(PrivateHelper::socketAnswers(m_socket), "the first helper stopped answering");
     }
 
     void dockerEventsWithSinceAndUntilReturns()
@@ -287,22 +190,22 @@ private slots:
     // Last: it stops the helper the other checks use.
     void sigtermShutsTheHelperDownCleanly()
     {
-        QVERIFY(m_daemon && m_daemon->state() == QProcess::Running);
-        QCOMPARE(::kill(static_cast<pid_t>(m_daemon->processId()), SIGTERM), 0);
-        QVERIFY2(m_daemon->waitForFinished(15000), "berthd did not exit within 15 s of SIGTERM");
-        const QString err = QString::fromLocal8Bit(m_daemon->readAllStandardError());
+        QVERIFY(m_daemon && m_daemon->isRunning());
+        QCOMPARE(::kill(static_cast<pid_t>(m_daemon->pid()), SIGTERM), 0);
+        QVERIFY2(m_daemon->waitForExit(15000), "berthd did not exit within 15 s of SIGTERM");
+        const QString err = m_daemon->log();
         QVERIFY2(m_daemon->exitStatus() == QProcess::NormalExit, qPrintable(err));
         QVERIFY2(m_daemon->exitCode() == 0, qPrintable(QStringLiteral("exit %1\n%2").arg(m_daemon->exitCode()).arg(err)));
         QVERIFY2(!QFileInfo::exists(m_socket), "berthd left its socket behind");
 
         // The lock on the root is released: a new helper starts on it.
-        QProcess *again = startDaemon(m_root, m_socket);
-        QVERIFY2(waitUntilAnswering(again, m_socket),
-                 qPrintable(QStringLiteral("a new berthd on the same root did not start:\n")
-                            + QString::fromLocal8Bit(again->readAllStandardError())));
-        QCOMPARE(::kill(static_cast<pid_t>(again->processId()), SIGTERM), 0);
-        QVERIFY(again->waitForFinished(15000));
-        QCOMPARE(again->exitCode(), 0);
+        // It replaces m_daemon, so cleanupTestCase stops it should a check fail.
+        m_daemon = makeHelper(m_socket);
+        QVERIFY2(m_daemon->start(),
+                 qPrintable(QStringLiteral("a new berthd on the same root did not start:\n") + m_daemon->log()));
+        QCOMPARE(::kill(static_cast<pid_t>(m_daemon->pid()), SIGTERM), 0);
+        QVERIFY(m_daemon->waitForExit(15000));
+        QCOMPARE(m_daemon->exitCode(), 0);
     }
 };
 

@@ -1,15 +1,15 @@
 // Integration: the image commands through `berth` and through the real
 // docker CLI against one private berthd, outputs and exit codes compared.
 // Needs root (style.md C24); skips with the reason otherwise. The berthd
-// started here is killed by its PID in cleanup, even when a check fails.
+// started here is stopped by its PID in cleanup, even when a check fails.
+
+#include <support/commandrunner.h>
+#include <support/privatehelper.h>
 
 #include <QtTest>
 
-#include <QDeadlineTimer>
 #include <QDir>
 #include <QFileInfo>
-#include <QLocalSocket>
-#include <QProcess>
 #include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -17,9 +17,11 @@
 #include <algorithm>
 #include <memory>
 
-#include <csignal>
-#include <sys/types.h>
 #include <unistd.h>
+
+using Berth::TestSupport::CommandResult;
+using Berth::TestSupport::CommandRunner;
+using Berth::TestSupport::PrivateHelper;
 
 namespace {
 
@@ -27,18 +29,6 @@ const QString kBerthd = QStringLiteral(BERTHD_PATH);
 const QString kBerth = QStringLiteral(BERTH_PATH);
 const QString kSourceDir = QStringLiteral(BERTH_SOURCE_DIR);
 constexpr int kCommandTimeoutMs = 60 * 1000;
-
-struct CommandResult
-{
-    int exitCode = -1;
-    QString out;
-    QString err;
-
-    QString describe() const
-    {
-        return QStringLiteral("exit %1\n--- stdout ---\n%2\n--- stderr ---\n%3").arg(exitCode).arg(out, err);
-    }
-};
 
 // Image IDs differ between the two runs where each side imports its own.
 QString normalized(QString text)
@@ -58,16 +48,6 @@ QString sortedRows(const QString &text)
     return lines.join(QLatin1Char('\n'));
 }
 
-void killByPid(QProcess *p)
-{
-    if (!p || p->state() == QProcess::NotRunning)
-        return;
-    const qint64 pid = p->processId();
-    if (pid > 0)
-        ::kill(static_cast<pid_t>(pid), SIGKILL);
-    p->waitForFinished(5000);
-}
-
 } // namespace
 
 class tst_ImageCommands : public QObject
@@ -78,37 +58,14 @@ class tst_ImageCommands : public QObject
     QString m_socket;
     QString m_docker;
     QString m_tar;
-    QProcessEnvironment m_env;
-    std::unique_ptr<QProcess> m_daemon;
+    // The isolated environment with DOCKER_HOST and BERTH_HOST on the helper,
+    // in the temporary directory, 60 s per command.
+    CommandRunner m_runner;
+    // Declared after m_tmp: stopped by PID (in cleanup and on destruction) before it goes.
+    std::unique_ptr<PrivateHelper> m_daemon;
 
-    CommandResult run(const QString &program, const QStringList &args, const QByteArray &input = {})
-    {
-        QProcess p;
-        QProcessEnvironment env = m_env;
-        env.insert(QStringLiteral("DOCKER_HOST"), QStringLiteral("unix://") + m_socket);
-        env.insert(QStringLiteral("BERTH_HOST"), QStringLiteral("unix://") + m_socket);
-        p.setProcessEnvironment(env);
-        p.setWorkingDirectory(m_tmp->path());
-        p.start(program, args);
-        CommandResult r;
-        if (!p.waitForStarted(10000)) {
-            r.err = QStringLiteral("could not start %1: %2").arg(program, p.errorString());
-            return r;
-        }
-        p.write(input);
-        p.closeWriteChannel();
-        if (!p.waitForFinished(kCommandTimeoutMs)) {
-            killByPid(&p);
-            r.err = QStringLiteral("timed out");
-            return r;
-        }
-        r.exitCode = p.exitStatus() == QProcess::CrashExit ? -1 : p.exitCode();
-        r.out = QString::fromUtf8(p.readAllStandardOutput());
-        r.err = QString::fromUtf8(p.readAllStandardError());
-        return r;
-    }
-    CommandResult berth(const QStringList &args, const QByteArray &input = {}) { return run(kBerth, args, input); }
-    CommandResult docker(const QStringList &args, const QByteArray &input = {}) { return run(m_docker, args, input); }
+    CommandResult berth(const QStringList &args, const QByteArray &input = {}) { return m_runner.run(kBerth, args, input); }
+    CommandResult docker(const QStringList &args, const QByteArray &input = {}) { return m_runner.run(m_docker, args, input); }
 
     // The docker CLI's output with its "docker" names turned into berth's.
     static QString asBerth(QString text)
@@ -126,19 +83,6 @@ class tst_ImageCommands : public QObject
         return r.out;
     }
 
-    static bool socketAnswers(const QString &socket)
-    {
-        QLocalSocket s;
-        s.connectToServer(socket);
-        if (!s.waitForConnected(500))
-            return false;
-        s.write("GET /_ping HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-        QByteArray reply;
-        while (s.waitForReadyRead(1000))
-            reply += s.readAll();
-        return reply.startsWith("HTTP/1.1 200");
-    }
-
 private slots:
     void initTestCase()
     {
@@ -150,32 +94,24 @@ private slots:
         QVERIFY(m_tmp->isValid());
         m_socket = m_tmp->filePath(QStringLiteral("berth.sock"));
         QVERIFY(QDir().mkpath(m_tmp->filePath(QStringLiteral("docker-config"))));
-        m_env = QProcessEnvironment::systemEnvironment();
-        for (const char *name : {"DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH",
-                                 "DOCKER_API_VERSION", "BERTH_HOST"})
-            m_env.remove(QLatin1String(name));
-        m_env.insert(QStringLiteral("DOCKER_CONFIG"), m_tmp->filePath(QStringLiteral("docker-config")));
-        m_env.insert(QStringLiteral("LC_ALL"), QStringLiteral("C"));
-        m_env.insert(QStringLiteral("TZ"), QStringLiteral("UTC"));
+        QProcessEnvironment env = CommandRunner::isolatedEnvironment(m_tmp->filePath(QStringLiteral("docker-config")));
+        env.insert(QStringLiteral("TZ"), QStringLiteral("UTC"));
+        env.insert(QStringLiteral("DOCKER_HOST"), QStringLiteral("unix://") + m_socket);
+        env.insert(QStringLiteral("BERTH_HOST"), QStringLiteral("unix://") + m_socket);
+        m_runner = CommandRunner(env, kCommandTimeoutMs);
+        m_runner.setWorkingDirectory(m_tmp->path());
 
-        m_daemon = std::make_unique<QProcess>();
-        m_daemon->setProgram(kBerthd);
-        m_daemon->setArguments({QStringLiteral("--root"), m_tmp->filePath(QStringLiteral("root")),
-                                QStringLiteral("--socket"), m_socket});
-        m_daemon->start();
-        QVERIFY2(m_daemon->waitForStarted(10000), qPrintable(m_daemon->errorString()));
-        QDeadlineTimer deadline(15000);
-        bool up = false;
-        while (!deadline.hasExpired() && m_daemon->state() != QProcess::NotRunning && !(up = socketAnswers(m_socket)))
-            m_daemon->waitForFinished(100);
-        QVERIFY2(up, qPrintable(QString::fromLocal8Bit(m_daemon->readAllStandardError())));
+        // berthd itself runs in the test's own environment.
+        m_daemon = std::make_unique<PrivateHelper>(kBerthd, m_tmp->filePath(QStringLiteral("root")), m_socket);
+        QVERIFY2(m_daemon->launch(), qPrintable(m_daemon->errorString()));
+        QVERIFY2(m_daemon->waitUntilAnswering(), qPrintable(m_daemon->log()));
 
         // The default image, made by the installer's script.
         m_tar = m_tmp->filePath(QStringLiteral("busybox.tar"));
-        QProcess make;
-        make.start(QStringLiteral("bash"), {kSourceDir + QStringLiteral("/installer/make-default-image.sh"), m_tar});
-        QVERIFY(make.waitForFinished(120000));
-        QVERIFY2(make.exitCode() == 0, make.readAllStandardError().constData());
+        const CommandResult made = CommandRunner(QProcessEnvironment::systemEnvironment(), 120000)
+                                       .run(QStringLiteral("bash"), {kSourceDir + QStringLiteral("/installer/make-default-image.sh"), m_tar});
+        QVERIFY2(!made.timedOut, qPrintable(made.describe()));
+        QVERIFY2(made.exitCode == 0, qPrintable(made.describe()));
 
         const CommandResult imported = berth({QStringLiteral("import"), QStringLiteral("-c"), QStringLiteral("CMD [\"sh\"]"),
                                               m_tar, QStringLiteral("busybox:latest")});
@@ -189,8 +125,7 @@ private slots:
 
     void cleanupTestCase()
     {
-        killByPid(m_daemon.get());
-        m_daemon.reset();
+        m_daemon.reset(); // stops it by PID
     }
 
     void readOnlyCommandsPrintWhatDockerPrints_data()

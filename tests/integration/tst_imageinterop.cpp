@@ -8,9 +8,12 @@
 // mounts left under the private directory are detached, and containers run
 // with --network none only.
 
+#include <support/commandrunner.h>
+#include <support/daemonprocess.h>
+#include <support/privatehelper.h>
+
 #include <QtTest>
 
-#include <QDeadlineTimer>
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
@@ -18,36 +21,26 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QLocalSocket>
-#include <QProcess>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 
 #include <memory>
 #include <vector>
 
-#include <csignal>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+using Berth::TestSupport::CommandResult;
+using Berth::TestSupport::CommandRunner;
+using Berth::TestSupport::DaemonProcess;
+using Berth::TestSupport::PrivateHelper;
 
 namespace {
 
 const QString kBerthd = QStringLiteral(BERTHD_PATH);
 const QString kSourceDir = QStringLiteral(BERTH_SOURCE_DIR);
 constexpr int kCommandTimeoutMs = 120 * 1000;
-
-struct CommandResult
-{
-    int exitCode = -1;
-    QString out;
-    QString err;
-    QString describe(const QStringList &command) const
-    {
-        return QStringLiteral("%1\nexit %2\n--- stdout ---\n%3\n--- stderr ---\n%4")
-            .arg(command.join(u' ')).arg(exitCode).arg(out.left(4000), err.left(4000));
-    }
-};
 
 // "path mode size [-> target]" for every entry under dir.
 QStringList listing(const QString &dir)
@@ -80,8 +73,9 @@ class tst_ImageInterop : public QObject
 
 private:
     std::unique_ptr<QTemporaryDir> m_tmp;
-    QProcessEnvironment m_env;
-    std::vector<std::unique_ptr<QProcess>> m_started; // stopped by PID in cleanup
+    CommandRunner m_runner; // the isolated environment, 120 s per command
+    // Declared after m_tmp; stopped by PID in cleanup, in reverse start order.
+    std::vector<std::unique_ptr<DaemonProcess>> m_started;
     QString m_docker;
     QString m_berthSocket;
     QString m_berthRoot;
@@ -91,87 +85,29 @@ private:
 
     QString path(const QString &name) const { return m_tmp->filePath(name); }
 
-    QProcess *startDaemon(const QString &program, const QStringList &args, const QString &log)
+    template<typename Daemon>
+    Daemon *track(std::unique_ptr<Daemon> daemon, const QString &log)
     {
-        auto p = std::make_unique<QProcess>();
-        p->setProcessEnvironment(m_env);
-        p->setStandardOutputFile(log);
-        p->setStandardErrorFile(log);
-        p->start(program, args);
-        QProcess *raw = p.get();
-        m_started.push_back(std::move(p));
+        daemon->setEnvironment(m_runner.environment());
+        daemon->setLogFile(log);
+        Daemon *raw = daemon.get();
+        m_started.push_back(std::move(daemon));
         return raw;
     }
-
-    static bool pingAnswers(const QString &socket)
+    DaemonProcess *startDaemon(const QString &program, const QStringList &args, const QString &log)
     {
-        QLocalSocket s;
-        s.connectToServer(socket);
-        if (!s.waitForConnected(500))
-            return false;
-        s.write("GET /_ping HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-        QByteArray reply;
-        while (s.waitForReadyRead(1000))
-            reply += s.readAll();
-        return reply.startsWith("HTTP/1.1 200") && reply.endsWith("OK");
+        DaemonProcess *d = track(std::make_unique<DaemonProcess>(program, args), log);
+        d->launch();
+        return d;
     }
 
-    static bool waitFor(QProcess *p, const std::function<bool()> &ready, int timeoutMs)
+    CommandResult run(const QString &program, const QStringList &args) { return m_runner.run(program, args); }
+    CommandRunner on(const QString &socket) const
     {
-        QDeadlineTimer deadline(timeoutMs);
-        while (!deadline.hasExpired()) {
-            if (p->state() == QProcess::NotRunning)
-                return false;
-            if (ready())
-                return true;
-            p->waitForFinished(100);
-        }
-        return false;
+        return m_runner.with(QStringLiteral("DOCKER_HOST"), QStringLiteral("unix://") + socket);
     }
-
-    static void stopByPid(QProcess *p)
-    {
-        if (p->state() == QProcess::NotRunning)
-            return;
-        const pid_t pid = pid_t(p->processId());
-        if (pid > 0)
-            ::kill(pid, SIGTERM);
-        if (!p->waitForFinished(15000) && pid > 0) {
-            ::kill(pid, SIGKILL);
-            p->waitForFinished(5000);
-        }
-    }
-
-    CommandResult run(const QString &program, const QStringList &args, const QProcessEnvironment &env,
-                      int timeoutMs = kCommandTimeoutMs)
-    {
-        QProcess p;
-        p.setProcessEnvironment(env);
-        p.start(program, args);
-        CommandResult r;
-        if (!p.waitForStarted(10000)) {
-            r.err = QStringLiteral("could not start %1: %2").arg(program, p.errorString());
-            return r;
-        }
-        if (!p.waitForFinished(timeoutMs)) {
-            ::kill(pid_t(p.processId()), SIGKILL);
-            p.waitForFinished(5000);
-            r.err = QStringLiteral("(timed out) ");
-        }
-        r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-        r.out = QString::fromLocal8Bit(p.readAllStandardOutput());
-        r.err += QString::fromLocal8Bit(p.readAllStandardError());
-        return r;
-    }
-
-    QProcessEnvironment dockerEnv(const QString &socket) const
-    {
-        QProcessEnvironment env = m_env;
-        env.insert(QStringLiteral("DOCKER_HOST"), QStringLiteral("unix://") + socket);
-        return env;
-    }
-    CommandResult berth(const QStringList &args) { return run(m_docker, args, dockerEnv(m_berthSocket)); }
-    CommandResult dockerd(const QStringList &args) { return run(m_docker, args, dockerEnv(m_dockerSocket)); }
+    CommandResult berth(const QStringList &args) { return on(m_berthSocket).run(m_docker, args); }
+    CommandResult dockerd(const QStringList &args) { return on(m_dockerSocket).run(m_docker, args); }
     QStringList podmanArgs(const QStringList &args) const
     {
         return QStringList{QStringLiteral("--root"), m_podmanRoot + QStringLiteral("/root"),
@@ -181,12 +117,12 @@ private:
                            QStringLiteral("--cgroup-manager"), QStringLiteral("cgroupfs"),
                            QStringLiteral("--events-backend"), QStringLiteral("file")} + args;
     }
-    CommandResult podman(const QStringList &args) { return run(QStringLiteral("podman"), podmanArgs(args), m_env); }
+    CommandResult podman(const QStringList &args) { return run(QStringLiteral("podman"), podmanArgs(args)); }
 
 #define RUN_OK(result, command)                                                                   \
     do {                                                                                          \
         result = command;                                                                         \
-        QVERIFY2(result.exitCode == 0, qPrintable(result.describe({QStringLiteral(#command)})));  \
+        QVERIFY2(result.exitCode == 0, qPrintable(result.describe()));                            \
     } while (false)
 
     // The private dockerd as tests/bench/lib/peers.sh starts it: its own
@@ -205,9 +141,9 @@ private:
                                   "[debug]\n  address = \"%1/containerd-debug.sock\"\n[metrics]\n  address = \"\"\n")
                        .arg(d).toUtf8());
         toml.close();
-        QProcess *ctd = startDaemon(QStringLiteral("containerd"), {QStringLiteral("--config"), toml.fileName()},
+        DaemonProcess *ctd = startDaemon(QStringLiteral("containerd"), {QStringLiteral("--config"), toml.fileName()},
                                     d + QStringLiteral("/containerd.log"));
-        if (!waitFor(ctd, [&] { return QFileInfo::exists(d + QStringLiteral("/containerd.sock")); }, 30000))
+        if (!ctd->waitUntil([&] { return QFileInfo::exists(d + QStringLiteral("/containerd.sock")); }, 30000))
             return QStringLiteral("containerd did not start; see %1/containerd.log").arg(d);
         QFile config(d + QStringLiteral("/daemon.json"));
         if (!config.open(QIODevice::WriteOnly))
@@ -215,7 +151,7 @@ private:
         config.write(QStringLiteral("{ \"deprecated-key-path\": \"%1/key.json\" }\n").arg(d).toUtf8());
         config.close();
         m_dockerSocket = d + QStringLiteral("/docker.sock");
-        QProcess *dockerd = startDaemon(QStringLiteral("dockerd"),
+        DaemonProcess *dockerd = startDaemon(QStringLiteral("dockerd"),
             {QStringLiteral("--config-file"), config.fileName(), QStringLiteral("--data-root"), d + QStringLiteral("/data"),
              QStringLiteral("--exec-root"), d + QStringLiteral("/exec"), QStringLiteral("--pidfile"), d + QStringLiteral("/dockerd.pid"),
              QStringLiteral("-H"), QStringLiteral("unix://") + m_dockerSocket,
@@ -225,7 +161,7 @@ private:
              QStringLiteral("--bridge=none"), QStringLiteral("--iptables=false"), QStringLiteral("--ip6tables=false"),
              QStringLiteral("--ip-masq=false"), QStringLiteral("--userland-proxy=false")},
             d + QStringLiteral("/dockerd.log"));
-        if (!waitFor(dockerd, [&] { return pingAnswers(m_dockerSocket); }, 60000))
+        if (!dockerd->waitUntil([&] { return PrivateHelper::socketAnswers(m_dockerSocket); }, 60000))
             return QStringLiteral("dockerd did not answer; see %1/dockerd.log").arg(d);
         return {};
     }
@@ -262,32 +198,26 @@ private slots:
 
         m_tmp = std::make_unique<QTemporaryDir>(QStringLiteral("/tmp/berth-io-XXXXXX"));
         QVERIFY(m_tmp->isValid());
-        m_env = QProcessEnvironment::systemEnvironment();
-        for (const char *name : {"DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "DOCKER_API_VERSION",
-                                 "BERTH_HOST", "CONTAINERS_CONF", "CONTAINERS_STORAGE_CONF"})
-            m_env.remove(QLatin1String(name));
         QDir().mkpath(path(QStringLiteral("docker-config")));
-        m_env.insert(QStringLiteral("DOCKER_CONFIG"), path(QStringLiteral("docker-config")));
+        m_runner = CommandRunner(CommandRunner::isolatedEnvironment(path(QStringLiteral("docker-config"))), kCommandTimeoutMs);
         // podman reads the docker config too (for credentials): give it an empty one
         QFile dockerConfig(path(QStringLiteral("docker-config/config.json")));
         QVERIFY(dockerConfig.open(QIODevice::WriteOnly));
         dockerConfig.write("{}\n");
         dockerConfig.close();
-        m_env.insert(QStringLiteral("LC_ALL"), QStringLiteral("C"));
         m_podmanRoot = path(QStringLiteral("podman"));
         for (const char *sub : {"root", "run", "tmp", "net"})
             QDir().mkpath(m_podmanRoot + u'/' + QLatin1String(sub));
 
         m_berthRoot = path(QStringLiteral("berth"));
         m_berthSocket = path(QStringLiteral("berth.sock"));
-        QProcess *b = startDaemon(kBerthd, {QStringLiteral("--root"), m_berthRoot, QStringLiteral("--socket"), m_berthSocket},
-                                  path(QStringLiteral("berthd.log")));
-        QVERIFY2(waitFor(b, [&] { return pingAnswers(m_berthSocket); }, 15000), "berthd did not answer");
+        PrivateHelper *b = track(std::make_unique<PrivateHelper>(kBerthd, m_berthRoot, m_berthSocket), path(QStringLiteral("berthd.log")));
+        QVERIFY2(b->start(15000), "berthd did not answer");
 
         // the default busybox image, imported through the docker CLI
         const QString rootfs = path(QStringLiteral("busybox-rootfs.tar"));
-        CommandResult r = run(QStringLiteral("bash"), {kSourceDir + QStringLiteral("/installer/make-default-image.sh"), rootfs}, m_env);
-        QVERIFY2(r.exitCode == 0, qPrintable(r.describe({QStringLiteral("make-default-image.sh")})));
+        CommandResult r = run(QStringLiteral("bash"), {kSourceDir + QStringLiteral("/installer/make-default-image.sh"), rootfs});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
         RUN_OK(r, berth({QStringLiteral("import"), QStringLiteral("--change"), QStringLiteral("CMD [\"sh\"]"), rootfs,
                          QStringLiteral("busybox:latest")}));
 
@@ -298,10 +228,10 @@ private slots:
     {
         // podman containers are --rm; its storage may still hold mounts
         if (m_tmp && QFileInfo::exists(m_podmanRoot + QStringLiteral("/root")))
-            run(QStringLiteral("podman"), podmanArgs({QStringLiteral("system"), QStringLiteral("reset"), QStringLiteral("--force")}), m_env, 60000);
+            m_runner.withTimeout(60000).run(QStringLiteral("podman"), podmanArgs({QStringLiteral("system"), QStringLiteral("reset"), QStringLiteral("--force")}));
         // dockerd before its containerd, berthd last: reverse start order
         for (auto it = m_started.rbegin(); it != m_started.rend(); ++it)
-            stopByPid(it->get());
+            (*it)->stop();
         m_started.clear();
         if (!m_tmp)
             return;
@@ -355,7 +285,7 @@ private slots:
         QCOMPARE(QStringLiteral("sha256:") + r.out.trimmed(), id.out.trimmed());
         r = podman(QStringList{QStringLiteral("run"), QStringLiteral("--rm"), QStringLiteral("--network"), QStringLiteral("none")}
                    + podmanRunOptions() + QStringList{QStringLiteral("busybox:latest"), QStringLiteral("busybox"), QStringLiteral("echo"), QStringLiteral("ok")});
-        QVERIFY2(r.exitCode == 0, qPrintable(r.describe({QStringLiteral("podman run")})));
+        QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
         QCOMPARE(r.out.trimmed(), QStringLiteral("ok"));
     }
 
@@ -424,22 +354,22 @@ private slots:
         QCOMPARE(diffIds.size(), 1);
 
         // skopeo, straight from the archive and from the extracted layout
-        RUN_OK(r, run(QStringLiteral("skopeo"), {QStringLiteral("inspect"), QStringLiteral("oci-archive:") + archive + QStringLiteral(":latest")}, m_env));
+        RUN_OK(r, run(QStringLiteral("skopeo"), {QStringLiteral("inspect"), QStringLiteral("oci-archive:") + archive + QStringLiteral(":latest")}));
         const QJsonObject sk = QJsonDocument::fromJson(r.out.toUtf8()).object();
         // the layer blob is the uncompressed tar: its digest is the diff-id
         QCOMPARE(sk.value(QStringLiteral("Layers")).toArray(), diffIds);
         const QString layout = path(QStringLiteral("oci-layout"));
         QDir().mkpath(layout);
-        RUN_OK(r, run(QStringLiteral("tar"), {QStringLiteral("-xf"), archive, QStringLiteral("-C"), layout}, m_env));
-        RUN_OK(r, run(QStringLiteral("skopeo"), {QStringLiteral("inspect"), QStringLiteral("--config"), QStringLiteral("oci:") + layout + QStringLiteral(":latest")}, m_env));
+        RUN_OK(r, run(QStringLiteral("tar"), {QStringLiteral("-xf"), archive, QStringLiteral("-C"), layout}));
+        RUN_OK(r, run(QStringLiteral("skopeo"), {QStringLiteral("inspect"), QStringLiteral("--config"), QStringLiteral("oci:") + layout + QStringLiteral(":latest")}));
         QCOMPARE(QJsonDocument::fromJson(r.out.toUtf8()).object().value(QStringLiteral("rootfs")).toObject().value(QStringLiteral("diff_ids")).toArray(), diffIds);
-        RUN_OK(r, run(QStringLiteral("skopeo"), {QStringLiteral("inspect"), QStringLiteral("docker-archive:") + archive}, m_env));
+        RUN_OK(r, run(QStringLiteral("skopeo"), {QStringLiteral("inspect"), QStringLiteral("docker-archive:") + archive}));
         QCOMPARE(QJsonDocument::fromJson(r.out.toUtf8()).object().value(QStringLiteral("Layers")).toArray().size(), 1);
 
         // umoci unpacks the same file tree as Berth's layer (rootless: no mounts, no chown)
         const QString bundle = path(QStringLiteral("umoci-bundle"));
         RUN_OK(r, run(QStringLiteral("umoci"), {QStringLiteral("unpack"), QStringLiteral("--rootless"), QStringLiteral("--image"),
-                                                 layout + QStringLiteral(":latest"), bundle}, m_env));
+                                                 layout + QStringLiteral(":latest"), bundle}));
         // one layer: its chain-id is its diff-id
         const QString diff = m_berthRoot + QStringLiteral("/layers/") + diffIds.first().toString().mid(7) + QStringLiteral("/diff");
         QVERIFY2(QFileInfo(diff).isDir(), qPrintable(diff));

@@ -7,56 +7,33 @@
 #include <editor/buildpage.h>
 #include <editor/codeeditor.h>
 #include <editor/syntaxhighlighting.h>
+#include <support/daemonprocess.h>
+#include <support/privatehelper.h>
 
 #include <QDir>
 #include <QFile>
 #include <QLabel>
 #include <QListWidget>
-#include <QProcess>
 #include <QSet>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
-#include <QThread>
 
 #include <memory>
+#include <vector>
 
-#include <signal.h>
 #include <unistd.h>
 
 using namespace Berth::Gui;
 using Berth::Client::Endpoint;
+using Berth::TestSupport::DaemonProcess;
+using Berth::TestSupport::PrivateHelper;
 
 namespace {
 
 QString berthdPath()
 {
     return QStringLiteral(BERTH_BIN_DIR "/berthd");
-}
-
-// True while pid names a live (not zombie) process.
-bool isAlive(qint64 pid)
-{
-    if (pid <= 0 || ::kill(pid_t(pid), 0) != 0)
-        return false;
-    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!stat.open(QIODevice::ReadOnly))
-        return false;
-    const QByteArray line = stat.readAll();
-    const qsizetype paren = line.lastIndexOf(')');
-    return paren < 0 || paren + 2 >= line.size() || line.at(paren + 2) != 'Z';
-}
-
-// SIGTERM, then SIGKILL after a grace period; only for pids this test started.
-void stopPid(qint64 pid)
-{
-    if (!isAlive(pid))
-        return;
-    ::kill(pid_t(pid), SIGTERM);
-    for (int i = 0; i < 100 && isAlive(pid); ++i)
-        QThread::msleep(50);
-    if (isAlive(pid))
-        ::kill(pid_t(pid), SIGKILL);
 }
 
 // Counts the timer events the application delivers while it lives.
@@ -83,34 +60,22 @@ class tst_MainWindow : public QObject
     Q_OBJECT
 
 private:
-    // A helper run by the test with QProcess (stopped in cleanup()).
-    struct Helper
-    {
-        std::unique_ptr<QProcess> process;
-        qint64 pid = 0;
-    };
-
+    // A helper run by the test, its output forwarded to the test's (stopped in cleanup()).
     bool startHelper(const QString &root, const QString &socket)
     {
         QDir().mkpath(root);
-        Helper helper;
-        helper.process = std::make_unique<QProcess>();
-        helper.process->setProcessChannelMode(QProcess::ForwardedChannels);
-        helper.process->start(berthdPath(), {QStringLiteral("--root"), root, QStringLiteral("--socket"), socket});
-        if (!helper.process->waitForStarted(5000))
-            return false;
-        helper.pid = helper.process->processId();
+        auto helper = std::make_unique<PrivateHelper>(berthdPath(), root, socket);
+        helper->setOutputForwarded(true);
+        const bool started = helper->launch(5000);
         m_helpers.push_back(std::move(helper));
-        return true;
+        return started;
     }
 
     // SIGTERM to the newest helper, and wait for it to exit.
     void terminateHelper()
     {
         QVERIFY(!m_helpers.empty());
-        Helper &helper = m_helpers.back();
-        helper.process->terminate();
-        QVERIFY2(helper.process->waitForFinished(15000), "berthd did not exit after SIGTERM");
+        QVERIFY2(m_helpers.back()->terminate(15000), "berthd did not exit after SIGTERM");
     }
 
     QString socketIn(const QString &name) const { return m_dir.filePath(name + QStringLiteral("/berth.sock")); }
@@ -164,7 +129,7 @@ private:
     }
 
     QTemporaryDir m_dir;
-    std::vector<Helper> m_helpers;
+    std::vector<std::unique_ptr<PrivateHelper>> m_helpers;
     std::vector<qint64> m_detachedPids; // helpers the app under test started
 
 private slots:
@@ -179,18 +144,11 @@ private slots:
 
     void cleanup()
     {
-        for (Helper &helper : m_helpers) {
-            if (helper.process->state() != QProcess::NotRunning) {
-                helper.process->terminate();
-                if (!helper.process->waitForFinished(10000)) {
-                    helper.process->kill();
-                    helper.process->waitForFinished(5000);
-                }
-            }
-        }
+        for (const auto &helper : m_helpers)
+            helper->stop(10000);
         m_helpers.clear();
         for (qint64 pid : m_detachedPids)
-            stopPid(pid);
+            DaemonProcess::stopPid(pid, 5000);
         m_detachedPids.clear();
     }
 
