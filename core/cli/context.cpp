@@ -127,3 +127,27 @@ OptionSpec formatOption(bool withShorthand)
 }
 
 } // namespace Berth::Cli
+
+namespace Berth::Cli {
+
+std::expected<GoTemplate, int> Context::parseTemplate(const QString &text, int exitCode)
+{
+    auto t = GoTemplate::parse(text);
+    if (!t) {
+        m_err << "template parsing error: " << QString::fromStdString(t.error().message()) << Qt::endl;
+        return std::unexpected(exitCode);
+    }
+    return *t;
+}
+
+std::expected<std::optional<GoTemplate>, int> Context::formatTemplate(const ParsedArgs &args, int exitCode)
+{
+    if (!args.isSet(QStringLiteral("format")))
+        return std::optional<GoTemplate>();
+    auto t = parseTemplate(args.value(QStringLiteral("format")), exitCode);
+    if (!t)
+        return std::unexpected(t.error());
+    return std::optional<GoTemplate>(*t);
+}
+
+} // namespace Berth::Cli

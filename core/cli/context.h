@@ -1,6 +1,7 @@
 #pragma once
 
 #include "command.h"
+#include "gotemplate.h"
 
 #include <base/result.h>
 #include <client/endpoint.h>
@@ -9,7 +10,9 @@
 #include <QString>
 #include <QTextStream>
 
+#include <expected>
 #include <memory>
+#include <optional>
 
 namespace Berth::Client {
 class EngineClient;
@@ -56,6 +59,13 @@ public:
     // A usage error of `command` (bad flag or argument): docker's three
     // lines on stderr, exit 125.
     int reportUsageError(const Command &command, const QString &message);
+
+    // A Go template from --format or another option. One that does not parse
+    // is reported as docker does ("template parsing error: ...") and the
+    // error is the exit code to return.
+    std::expected<GoTemplate, int> parseTemplate(const QString &text, int exitCode = 64);
+    // The --format option: std::nullopt when it was not given.
+    std::expected<std::optional<GoTemplate>, int> formatTemplate(const ParsedArgs &args, int exitCode = 64);
 
 private:
     const CommandRegistry &m_registry;

@@ -31,15 +31,10 @@ QString eventLine(const Common::Event &event)
 static int runEvents(Context &context, const ParsedArgs &args)
 {
     const auto &self = *context.registry().find(QStringLiteral("system events"));
-    std::optional<GoTemplate> format;
-    if (args.isSet(QStringLiteral("format"))) {
-        auto t = GoTemplate::parse(args.value(QStringLiteral("format")));
-        if (!t) {
-            context.err() << "template parsing error: " << QString::fromStdString(t.error().message()) << Qt::endl;
-            return 64;
-        }
-        format = *t;
-    }
+    const auto parsedFormat = context.formatTemplate(args);
+    if (!parsedFormat)
+        return parsedFormat.error();
+    const std::optional<GoTemplate> &format = *parsedFormat;
 
     Client::EventsQuery query;
     const qint64 now = QDateTime::currentSecsSinceEpoch();

@@ -23,6 +23,21 @@ namespace Berth::Cli {
 
 namespace {
 
+// Decodes every object of a JSON array reply into T (T::fromJson).
+template<typename T>
+Result<QList<T>> decodeEach(const QJsonArray &array)
+{
+    QList<T> out;
+    out.reserve(array.size());
+    for (const QJsonValue &v : array) {
+        auto item = T::fromJson(v.toObject());
+        if (!item)
+            return fail(item.error());
+        out.append(*item);
+    }
+    return out;
+}
+
 OptionSpec boolOption(const char *name, char shorthand, const char *help)
 {
     OptionSpec o;
@@ -131,13 +146,9 @@ int runImageList(Context &context, const ParsedArgs &args)
     if (!array)
         return context.reportError(array.error());
 
-    QList<Common::ImageSummary> summaries;
-    for (const QJsonValue &v : std::as_const(*array)) {
-        auto s = Common::ImageSummary::fromJson(v.toObject());
-        if (!s)
-            return context.reportError(s.error());
-        summaries.append(*s);
-    }
+    auto summaries = decodeEach<Common::ImageSummary>(*array);
+    if (!summaries)
+        return context.reportError(summaries.error());
     ImageRows::ListOptions options;
     options.digests = digests;
     options.truncate = !args.flag(QStringLiteral("no-trunc"));
@@ -147,7 +158,7 @@ int runImageList(Context &context, const ParsedArgs &args)
         format = quiet ? QStringLiteral("{{.ID}}") : ImageRows::imageTableFormat(digests);
     else if (format.startsWith(QLatin1String("table")) && digests && !format.contains(QLatin1String("{{.Digest}}")))
         format += QStringLiteral("\t{{.Digest}}");
-    return printRows(context, format, format, ImageRows::images(summaries, options), ImageRows::imageHeaders());
+    return printRows(context, format, format, ImageRows::images(*summaries, options), ImageRows::imageHeaders());
 }
 
 // --- image history --------------------------------------------------------
@@ -159,13 +170,9 @@ int runHistory(Context &context, const ParsedArgs &args)
     auto array = getArray(context, request);
     if (!array)
         return context.reportError(array.error());
-    QList<Common::ImageHistoryItem> items;
-    for (const QJsonValue &v : std::as_const(*array)) {
-        auto item = Common::ImageHistoryItem::fromJson(v.toObject());
-        if (!item)
-            return context.reportError(item.error());
-        items.append(*item);
-    }
+    auto items = decodeEach<Common::ImageHistoryItem>(*array);
+    if (!items)
+        return context.reportError(items.error());
     ImageRows::HistoryOptions options;
     options.human = !args.isSet(QStringLiteral("human")) || args.flag(QStringLiteral("human"));
     options.truncate = !args.flag(QStringLiteral("no-trunc"));
@@ -175,7 +182,7 @@ int runHistory(Context &context, const ParsedArgs &args)
         format = args.flag(QStringLiteral("quiet")) ? QStringLiteral("{{.ID}}")
                                                      : ImageRows::historyTableFormat(options.human);
     }
-    return printRows(context, format, format, ImageRows::history(items, options), ImageRows::historyHeaders());
+    return printRows(context, format, format, ImageRows::history(*items, options), ImageRows::historyHeaders());
 }
 
 // --- image tag ------------------------------------------------------------
@@ -375,11 +382,9 @@ QJsonValue goTypedNulls(const QJsonValue &value, const QString &key = QString())
 int printInspected(Context &context, const QList<QByteArray> &raws, const QStringList &errors, const QString &format)
 {
     if (!format.isEmpty()) {
-        auto t = GoTemplate::parse(format);
-        if (!t) {
-            context.err() << "template parsing error: " << QString::fromStdString(t.error().message()) << Qt::endl;
-            return 1;
-        }
+        auto t = context.parseTemplate(format, 1);
+        if (!t)
+            return t.error();
         for (const QByteArray &raw : raws) {
             auto text = t->execute(goTypedNulls(QJsonDocument::fromJson(raw).object()));
             if (!text) {

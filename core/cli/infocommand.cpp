@@ -151,15 +151,10 @@ static QJsonObject clientInfoJson(const Context &context)
 
 static int runInfo(Context &context, const ParsedArgs &args)
 {
-    std::optional<GoTemplate> format;
-    if (args.isSet(QStringLiteral("format"))) {
-        auto t = GoTemplate::parse(args.value(QStringLiteral("format")));
-        if (!t) {
-            context.err() << "template parsing error: " << QString::fromStdString(t.error().message()) << Qt::endl;
-            return 64;
-        }
-        format = *t;
-    }
+    const auto parsedFormat = context.formatTemplate(args);
+    if (!parsedFormat)
+        return parsedFormat.error();
+    const std::optional<GoTemplate> &format = *parsedFormat;
     auto info = context.getJson(QStringLiteral("/info"));
     if (format) {
         if (!info)

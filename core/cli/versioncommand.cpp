@@ -145,15 +145,10 @@ QString versionText(const QJsonObject &client, const QJsonObject &server)
 
 static int runVersion(Context &context, const ParsedArgs &args)
 {
-    std::optional<GoTemplate> format;
-    if (args.isSet(QStringLiteral("format"))) {
-        auto t = GoTemplate::parse(args.value(QStringLiteral("format")));
-        if (!t) {
-            context.err() << "template parsing error: " << QString::fromStdString(t.error().message()) << Qt::endl;
-            return 64;
-        }
-        format = *t;
-    }
+    const auto parsedFormat = context.formatTemplate(args);
+    if (!parsedFormat)
+        return parsedFormat.error();
+    const std::optional<GoTemplate> &format = *parsedFormat;
     auto server = context.getJson(QStringLiteral("/version"));
     auto client = context.client();
     const QString api = client ? (*client)->apiVersion() : QString();

@@ -71,7 +71,7 @@ Status Daemon::start(bool handleSignals)
     m_routes.push_back(std::make_unique<SystemRoutes>(std::move(context)));
     m_routes.push_back(std::move(imageRoutes));
     m_routes.push_back(std::make_unique<ImageArchiveRoutes>(ImageArchiveRoutes::Context{m_images.get(), m_worker.get(), m_events.get()}));
-    m_routes.push_back(std::make_unique<InspectStubRoutes>());
+    m_routes.push_back(std::make_unique<MissingObjectRoutes>());
     for (const auto &routes : m_routes)
         routes->registerRoutes(m_server->router());
 

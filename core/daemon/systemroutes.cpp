@@ -194,7 +194,7 @@ void SystemRoutes::events(HttpExchange &exchange) const
     });
 }
 
-void InspectStubRoutes::registerRoutes(Router &router)
+void MissingObjectRoutes::registerRoutes(Router &router)
 {
     router.addReplyRoute("GET", QStringLiteral("/networks/{id}"), [](const HttpRequest &r) {
         return HttpResponse::error(404, QStringLiteral("network %1 not found").arg(r.capture(QStringLiteral("id"))));

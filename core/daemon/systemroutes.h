@@ -44,7 +44,7 @@ private:
 // walks on to "No such object" as it does against dockerd (engine-api.md
 // rule 20): networks, volumes, plugins. Later issues replace them with
 // real resources.
-class InspectStubRoutes : public ApiRoutes
+class MissingObjectRoutes : public ApiRoutes
 {
 public:
     void registerRoutes(Router &router) override;

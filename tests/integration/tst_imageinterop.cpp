@@ -11,6 +11,7 @@
 #include <support/commandrunner.h>
 #include <support/daemonprocess.h>
 #include <support/privatehelper.h>
+#include <support/treelisting.h>
 
 #include <QtTest>
 
@@ -35,6 +36,7 @@ using Berth::TestSupport::CommandResult;
 using Berth::TestSupport::CommandRunner;
 using Berth::TestSupport::DaemonProcess;
 using Berth::TestSupport::PrivateHelper;
+using Berth::TestSupport::treeListing;
 
 namespace {
 
@@ -42,28 +44,6 @@ const QString kBerthd = QStringLiteral(BERTHD_PATH);
 const QString kSourceDir = QStringLiteral(BERTH_SOURCE_DIR);
 constexpr int kCommandTimeoutMs = 120 * 1000;
 
-// "path mode size [-> target]" for every entry under dir.
-QStringList listing(const QString &dir)
-{
-    QStringList out;
-    QDirIterator it(dir, QDir::AllEntries | QDir::Hidden | QDir::System | QDir::NoDotAndDotDot, QDirIterator::Subdirectories);
-    while (it.hasNext()) {
-        const QString path = it.next();
-        struct stat st;
-        if (::lstat(QFile::encodeName(path).constData(), &st) != 0)
-            continue;
-        QString line = QStringLiteral("%1 %2 %3").arg(path.mid(dir.size())).arg(st.st_mode, 0, 8)
-                           .arg(S_ISREG(st.st_mode) ? qint64(st.st_size) : 0);
-        if (S_ISLNK(st.st_mode)) {
-            char target[4096];
-            const ssize_t n = ::readlink(QFile::encodeName(path).constData(), target, sizeof target);
-            line += QStringLiteral(" -> ") + QString::fromUtf8(target, n > 0 ? n : 0);
-        }
-        out.append(line);
-    }
-    out.sort();
-    return out;
-}
 
 } // namespace
 
@@ -373,8 +353,8 @@ private slots:
         // one layer: its chain-id is its diff-id
         const QString diff = m_berthRoot + QStringLiteral("/layers/") + diffIds.first().toString().mid(7) + QStringLiteral("/diff");
         QVERIFY2(QFileInfo(diff).isDir(), qPrintable(diff));
-        const QStringList ours = listing(diff);
-        const QStringList theirs = listing(bundle + QStringLiteral("/rootfs"));
+        const QStringList ours = treeListing(diff);
+        const QStringList theirs = treeListing(bundle + QStringLiteral("/rootfs"));
         QVERIFY(ours.size() > 100);
         QCOMPARE(theirs, ours);
     }

@@ -19,6 +19,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
+#include <support/treelisting.h>
+
 #include <QtTest>
 
 #include <sys/stat.h>
@@ -26,6 +28,7 @@
 
 using namespace Berth;
 using namespace Berth::Engine;
+using Berth::TestSupport::treeListing;
 
 namespace {
 
@@ -103,28 +106,6 @@ QByteArray configFor(const QList<QByteArray> &layerTars, const QString &cmd, con
                                                                    {QStringLiteral("diff_ids"), diffIds}}}});
 }
 
-// A file tree as "path mode size [-> target]" lines.
-QStringList listing(const QString &dir)
-{
-    QStringList out;
-    QDirIterator it(dir, QDir::AllEntries | QDir::Hidden | QDir::System | QDir::NoDotAndDotDot, QDirIterator::Subdirectories);
-    while (it.hasNext()) {
-        const QString path = it.next();
-        struct stat st;
-        if (::lstat(QFile::encodeName(path).constData(), &st) != 0)
-            continue;
-        QString line = QStringLiteral("%1 %2 %3").arg(path.mid(dir.size())).arg(st.st_mode, 0, 8)
-                           .arg(S_ISREG(st.st_mode) ? qint64(st.st_size) : 0);
-        if (S_ISLNK(st.st_mode)) {
-            char target[4096];
-            const ssize_t n = ::readlink(QFile::encodeName(path).constData(), target, sizeof target);
-            line += QStringLiteral(" -> ") + QString::fromUtf8(target, n > 0 ? n : 0);
-        }
-        out.append(line);
-    }
-    out.sort();
-    return out;
-}
 
 struct Snapshot
 {
@@ -251,7 +232,7 @@ class tst_ImageArchive : public QObject
         if (!rec)
             return {QStringLiteral("missing")};
         for (const Digest &chain : rec->chainIds)
-            out += listing(store.layers().diffPath(chain));
+            out += treeListing(store.layers().diffPath(chain));
         return out;
     }
 
