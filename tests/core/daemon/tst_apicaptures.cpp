@@ -106,7 +106,7 @@ private slots:
         context.events = &events;
         SystemRoutes routes(context);
         routes.registerRoutes(server.router());
-        InspectStubRoutes stubs;
+        MissingObjectRoutes stubs;
         stubs.registerRoutes(server.router());
         QVERIFY(server.listen());
 

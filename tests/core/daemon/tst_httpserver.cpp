@@ -33,7 +33,7 @@ class tst_HttpServer : public QObject
     int m_uploadPauses = 0;
     std::vector<std::unique_ptr<SocketChannel>> m_hijacked;
     std::unique_ptr<SystemRoutes> m_systemRoutes;
-    InspectStubRoutes m_stubRoutes;
+    MissingObjectRoutes m_stubRoutes;
 
     void startServer(DaemonConfig config = {})
     {
