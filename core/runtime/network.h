@@ -1,0 +1,76 @@
+#pragma once
+
+#include <base/result.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <sys/types.h>
+
+namespace Berth::Runtime {
+
+// One published port (docker's -p / -P). hostIp "" means every IPv4
+// address (0.0.0.0); hostPort 0 means "any free port".
+struct PortMapping
+{
+    std::string protocol = "tcp"; // "tcp" or "udp"
+    std::string hostIp;
+    uint16_t hostPort = 0;
+    uint16_t containerPort = 0;
+
+    friend bool operator==(const PortMapping &, const PortMapping &) = default;
+};
+
+// The spec's "network" object (core/runtime/README.md section 2).
+struct NetworkConfig
+{
+    std::string mode = "bridge"; // "bridge", "host" or "none"
+    std::string bridge;          // bridge mode: the host bridge ("berth0")
+    std::string gateway;         // the bridge's address, the container's default route
+    int prefixLength = 16;
+    std::string address;         // the container's IPv4 address
+    std::string mac;             // "02:42:..."; empty: the kernel picks one
+    int mtu = 1500;
+    std::vector<PortMapping> ports;
+    std::string containerId;     // 64 hex; names the veth pair
+};
+
+// "vb<first 10 hex of the id>": the host end of the container's veth pair.
+std::string hostVethName(const std::string &containerId);
+// "vp<first 10 hex of the id>": the container end while it is still in the
+// host namespace (it is renamed eth0 inside the container).
+std::string peerVethName(const std::string &containerId);
+
+// Checks a config before anything is created: mode, bridge name, addresses,
+// prefix, MAC, MTU, id, ports.
+Status validateNetworkConfig(const NetworkConfig &config);
+
+// Host netns, bridge mode: makes sure the bridge exists, carries
+// gateway/prefixLength and is up. Idempotent and race-safe when several
+// shims run it at once (EEXIST from a concurrent creator is success).
+Status ensureBridge(const NetworkConfig &config);
+
+// Host netns, bridge mode, the container's child already in its own netns:
+// creates the veth pair (host end hostVethName(), enslaved to the bridge and
+// up; peer peerVethName()) with the peer created directly inside the netns of
+// childPid (or of the namespace open at netnsFd). Returns the host end's
+// name. On failure nothing is left behind.
+Result<std::string> attachContainer(const NetworkConfig &config, pid_t childPid);
+Result<std::string> attachContainerToNetns(const NetworkConfig &config, int netnsFd);
+
+// Inside the container's netns (the container child calls it before
+// pivot_root, or the shim after setns): lo up; bridge mode also renames the
+// peer to eth0, sets MAC and MTU, adds address/prefix, brings it up and adds
+// the default route via the gateway. "none": lo only. "host": nothing.
+Status configureContainerSide(const NetworkConfig &config);
+
+// Host netns: deletes the host veth (and so its peer) if it still exists.
+// Idempotent; also used by `berth-shim cleanup`.
+Status detachContainer(const NetworkConfig &config);
+
+// Host netns: deletes a bridge (tests and `berthd` network teardown).
+// Idempotent.
+Status deleteBridge(const std::string &bridge);
+
+} // namespace Berth::Runtime
