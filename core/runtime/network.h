@@ -38,9 +38,6 @@ struct NetworkConfig
 
 // "vb<first 10 hex of the id>": the host end of the container's veth pair.
 std::string hostVethName(const std::string &containerId);
-// "vp<first 10 hex of the id>": the container end while it is still in the
-// host namespace (it is renamed eth0 inside the container).
-std::string peerVethName(const std::string &containerId);
 
 // Checks a config before anything is created: mode, bridge name, addresses,
 // prefix, MAC, MTU, id, ports.
@@ -52,17 +49,19 @@ Status validateNetworkConfig(const NetworkConfig &config);
 Status ensureBridge(const NetworkConfig &config);
 
 // Host netns, bridge mode, the container's child already in its own netns:
-// creates the veth pair (host end hostVethName(), enslaved to the bridge and
-// up; peer peerVethName()) with the peer created directly inside the netns of
-// childPid (or of the namespace open at netnsFd). Returns the host end's
-// name. On failure nothing is left behind.
+// creates the veth pair in one netlink request: the host end hostVethName(),
+// enslaved to the bridge and up, and the peer created directly inside the
+// netns of childPid (or of the namespace open at netnsFd) under the name
+// eth0, with the config's MAC and MTU (so there is no rename and no window
+// in which the peer is visible on the host). Returns the host end's name.
+// On failure nothing is left behind. "none" and "host": nothing to do.
 Result<std::string> attachContainer(const NetworkConfig &config, pid_t childPid);
 Result<std::string> attachContainerToNetns(const NetworkConfig &config, int netnsFd);
 
 // Inside the container's netns (the container child calls it before
-// pivot_root, or the shim after setns): lo up; bridge mode also renames the
-// peer to eth0, sets MAC and MTU, adds address/prefix, brings it up and adds
-// the default route via the gateway. "none": lo only. "host": nothing.
+// pivot_root, or the shim after setns): lo up; bridge mode also adds
+// address/prefix to eth0, brings it up and adds the default route via the
+// gateway. "none": lo only. "host": nothing.
 Status configureContainerSide(const NetworkConfig &config);
 
 // Host netns: deletes the host veth (and so its peer) if it still exists.

@@ -5,12 +5,25 @@
 #include <base/result.h>
 #include <base/uniquefd.h>
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
 #include <sys/types.h>
 
 namespace Berth::Runtime {
+
+struct PortProxyOptions
+{
+    // A UDP flow (one client address) is forgotten after this much silence
+    // in both directions (docker-proxy's UDP conntrack timeout is 90 s).
+    int udpIdleTimeoutMs = 90000;
+    // At most this many UDP flows per published port; a new client beyond
+    // it evicts the flow idle the longest.
+    std::size_t maxUdpFlows = 1024;
+    // The buffer per TCP direction (docker-proxy's io.Copy uses 32 KiB).
+    std::size_t tcpBufferSize = 32 * 1024;
+};
 
 // The userland port proxy for published ports: a forked, single-threaded
 // child of the shim. It binds every host port first (hostPort 0 = any free
@@ -37,7 +50,8 @@ public:
     PortProxy &operator=(const PortProxy &) = delete;
 
     static Result<PortProxy> start(const std::vector<PortMapping> &ports,
-                                   const std::string &containerAddress);
+                                   const std::string &containerAddress,
+                                   const PortProxyOptions &options = {});
 
     // The mappings as bound: hostPort filled in where it was 0, hostIp
     // "0.0.0.0" where it was empty.
