@@ -72,10 +72,10 @@ auto withSocket(const std::string &context, Fn fn) -> decltype(fn(static_cast<nl
 
 Result<std::string> attach(const NetworkConfig &config, pid_t childPid, int netnsFd)
 {
-    if (config.mode != "bridge")
-        return std::string();
     if (auto ok = validateNetworkConfig(config); !ok)
         return fail(std::move(ok.error()));
+    if (config.mode != "bridge")
+        return std::string();
 
     const std::string hostName = hostVethName(config.containerId);
     const std::string context = "attach container " + config.containerId.substr(0, 12)
@@ -219,10 +219,10 @@ Status validateNetworkConfig(const NetworkConfig &config)
 
 Status ensureBridge(const NetworkConfig &config)
 {
-    if (config.mode != "bridge")
-        return {};
     if (auto ok = validateNetworkConfig(config); !ok)
         return ok;
+    if (config.mode != "bridge")
+        return {};
 
     return withSocket("set up bridge " + config.bridge, [&](nl_sock *sock) -> Status {
         // Create it unless it is there; a concurrent creator makes our
@@ -270,10 +270,10 @@ Result<std::string> attachContainerToNetns(const NetworkConfig &config, int netn
 
 Status configureContainerSide(const NetworkConfig &config)
 {
-    if (config.mode == "host")
-        return {};
     if (auto ok = validateNetworkConfig(config); !ok)
         return ok;
+    if (config.mode == "host")
+        return {};
 
     return withSocket("configure the container's network", [&](nl_sock *sock) -> Status {
         auto lo = getLink(sock, "lo");

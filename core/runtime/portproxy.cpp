@@ -177,6 +177,9 @@ class ProxyLoop
 public:
     ProxyLoop(const PortProxyOptions &options, pid_t parent) : m_options(options), m_parent(parent) {}
 
+    // Creates the epoll set and the spare descriptor: done before the child
+    // reports, so a started proxy is fully ready. Returns an errno or 0.
+    int prepare();
     int run(int controlFd, std::vector<std::unique_ptr<Listener>> listeners);
 
 private:
@@ -216,15 +219,20 @@ void ProxyLoop::addFd(int fd, uint32_t events, Handle *handle)
         std::fprintf(stderr, "berth port proxy: epoll_ctl add fd %d: %s\n", fd, std::strerror(errno));
 }
 
+int ProxyLoop::prepare()
+{
+    m_epoll = epoll_create1(EPOLL_CLOEXEC);
+    if (m_epoll < 0)
+        return errno;
+    m_spareFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (m_spareFd < 0)
+        return errno;
+    return 0;
+}
+
 int ProxyLoop::run(int controlFd, std::vector<std::unique_ptr<Listener>> listeners)
 {
     m_listeners = std::move(listeners);
-    m_epoll = epoll_create1(EPOLL_CLOEXEC);
-    if (m_epoll < 0) {
-        std::fprintf(stderr, "berth port proxy: epoll_create1: %s\n", std::strerror(errno));
-        return 1;
-    }
-    m_spareFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 
     Handle control{Kind::Control, nullptr};
     addFd(controlFd, EPOLLIN, &control);
@@ -649,10 +657,11 @@ void closeInheritedFds(std::vector<int> keep)
         reply += port.protocol + " " + ip + " " + std::to_string(portOf(bound)) + " "
                  + std::to_string(port.containerPort) + "\n";
     }
+    ProxyLoop loop(options, parent);
+    if (const int error = loop.prepare(); error != 0)
+        reportFailure(reportFd, ErrorCode::Io, error, "set up the port proxy's event loop");
     writeAll(reportFd, reply);
     ::close(reportFd);
-
-    ProxyLoop loop(options, parent);
     _exit(loop.run(controlFd, std::move(listeners)));
 }
 

@@ -1,0 +1,453 @@
+#include "tst_networkhelpers.h"
+
+#include <runtime/network.h>
+#include <runtime/portproxy.h>
+
+#include <QtTest>
+
+#include <QCryptographicHash>
+#include <QElapsedTimer>
+
+using namespace Berth;
+using namespace Berth::Runtime;
+using namespace Berth::TestNet;
+
+namespace {
+
+const std::string Loopback = "127.0.0.1";
+
+// Waits up to timeoutMs for condition().
+template<typename Condition>
+bool waitFor(Condition condition, int timeoutMs = 5000)
+{
+    QElapsedTimer timer;
+    timer.start();
+    while (!condition()) {
+        if (timer.elapsed() > timeoutMs)
+            return false;
+        QTest::qSleep(20);
+    }
+    return true;
+}
+
+} // namespace
+
+class tst_PortProxy : public QObject
+{
+    Q_OBJECT
+
+    std::vector<std::string> m_bridges;
+    std::vector<NetworkConfig> m_attached;
+    std::vector<UniqueFd> m_namespaces;
+    std::vector<pid_t> m_children;
+
+private slots:
+    void cleanup()
+    {
+        for (pid_t pid : m_children) {
+            kill(pid, SIGKILL);
+            waitpid(pid, nullptr, 0);
+        }
+        m_children.clear();
+        for (const NetworkConfig &config : m_attached)
+            (void)detachContainer(config);
+        m_attached.clear();
+        m_namespaces.clear();
+        for (const std::string &bridge : m_bridges)
+            (void)deleteBridge(bridge);
+        m_bridges.clear();
+        // No proxy outlives its test.
+        QVERIFY(childrenNamed(QStringLiteral("berth-proxy")).empty());
+    }
+
+    // --- through a real bridge into a container's namespace (root)
+
+    void forwardsTcpAndUdpFromLoopbackToAServerInANamespace()
+    {
+        if (!isRoot())
+            QSKIP("network namespaces and bridges need root");
+        NetworkConfig config;
+        config.bridge = uniqueBridgeName(5);
+        config.gateway = subnetPrefix(5) + "1";
+        config.prefixLength = 24;
+        config.address = subnetPrefix(5) + "2";
+        config.containerId = randomId();
+        m_bridges.push_back(config.bridge);
+        m_attached.push_back(config);
+        QVERIFY(ensureBridge(config));
+        m_namespaces.push_back(createNetns());
+        const int netns = m_namespaces.back().get();
+        QVERIFY(netns >= 0);
+        QVERIFY(attachContainerToNetns(config, netns));
+        {
+            NetnsScope inside(netns);
+            QVERIFY(configureContainerSide(config));
+        }
+        EchoServer server;
+        QVERIFY(server.start(config.address, netns));
+
+        auto proxy = PortProxy::start({PortMapping{"tcp", Loopback, 0, server.echoPort},
+                                       PortMapping{"udp", Loopback, 0, server.udpPort}},
+                                      config.address);
+        QVERIFY2(proxy, proxy ? "" : proxy.error().toString().c_str());
+        QCOMPARE(proxy->bound().size(), size_t(2));
+
+        UniqueFd tcp = connectTcp(Loopback, proxy->bound()[0].hostPort);
+        QVERIFY(tcp.isValid());
+        QVERIFY(sendAll(tcp.get(), "hello"));
+        QCOMPARE(receive(tcp.get(), 5), QByteArray("hello"));
+
+        UniqueFd udp(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+        QCOMPARE(udpRoundTrip(udp.get(), Loopback, proxy->bound()[1].hostPort, "datagram"),
+                 QByteArray("echo:datagram"));
+    }
+
+    // --- against a server on loopback (any user)
+
+    void reportsWhatItBoundAndAllocatesFreePortsForZero()
+    {
+        EchoServer server;
+        QVERIFY(server.start(Loopback));
+        auto proxy = PortProxy::start({PortMapping{"tcp", "", 0, server.echoPort},
+                                       PortMapping{"udp", Loopback, 0, server.udpPort}},
+                                      Loopback);
+        QVERIFY2(proxy, proxy ? "" : proxy.error().toString().c_str());
+        QVERIFY(proxy->pid() > 0);
+        const auto &bound = proxy->bound();
+        QCOMPARE(bound.size(), size_t(2));
+        QCOMPARE(bound[0].protocol, std::string("tcp"));
+        QCOMPARE(bound[0].hostIp, std::string("0.0.0.0"));
+        QVERIFY(bound[0].hostPort != 0);
+        QCOMPARE(bound[0].containerPort, server.echoPort);
+        QCOMPARE(bound[1].protocol, std::string("udp"));
+        QCOMPARE(bound[1].hostIp, Loopback);
+        QVERIFY(bound[1].hostPort != 0);
+        QVERIFY(!canBind(SOCK_STREAM, Loopback, bound[0].hostPort));
+        QVERIFY(!canBind(SOCK_DGRAM, Loopback, bound[1].hostPort));
+
+        UniqueFd tcp = connectTcp(Loopback, bound[0].hostPort);
+        QVERIFY(tcp.isValid());
+        QVERIFY(sendAll(tcp.get(), "zero"));
+        QCOMPARE(receive(tcp.get(), 4), QByteArray("zero"));
+    }
+
+    void aFixedHostPortIsUsedAsGiven()
+    {
+        EchoServer server;
+        QVERIFY(server.start(Loopback));
+        const uint16_t port = freePort(SOCK_STREAM);
+        auto proxy = PortProxy::start({PortMapping{"tcp", Loopback, port, server.echoPort}}, Loopback);
+        QVERIFY2(proxy, proxy ? "" : proxy.error().toString().c_str());
+        QCOMPARE(proxy->bound()[0].hostPort, port);
+        UniqueFd tcp = connectTcp(Loopback, port);
+        QVERIFY(sendAll(tcp.get(), "fixed"));
+        QCOMPARE(receive(tcp.get(), 5), QByteArray("fixed"));
+    }
+
+    void aTakenPortFailsLikeDockerAndLeavesNothingBound()
+    {
+        EchoServer server;
+        QVERIFY(server.start(Loopback));
+        UniqueFd squatter = boundSocket(SOCK_STREAM, Loopback, 0);
+        QVERIFY(squatter.isValid());
+        const uint16_t taken = localPort(squatter.get());
+        const uint16_t free = freePort(SOCK_STREAM);
+        const uint16_t freeUdp = freePort(SOCK_DGRAM);
+
+        auto proxy = PortProxy::start({PortMapping{"tcp", Loopback, free, server.echoPort},
+                                       PortMapping{"udp", Loopback, freeUdp, server.udpPort},
+                                       PortMapping{"tcp", Loopback, taken, server.echoPort}},
+                                      Loopback);
+        QVERIFY(!proxy);
+        const QString message = QString::fromStdString(proxy.error().toString());
+        QCOMPARE(message, QStringLiteral("publish ports: Bind for 127.0.0.1:%1 failed: port is already allocated")
+                              .arg(taken));
+        // The ports bound before the failing one are free again, and no
+        // proxy process is left.
+        QVERIFY(canBind(SOCK_STREAM, Loopback, free));
+        QVERIFY(canBind(SOCK_DGRAM, Loopback, freeUdp));
+        QVERIFY(childrenNamed(QStringLiteral("berth-proxy")).empty());
+    }
+
+    void anAddressNotOnTheHostFailsWithTheErrno()
+    {
+        auto proxy = PortProxy::start({PortMapping{"tcp", "192.0.2.77", 8080, 80}}, Loopback);
+        QVERIFY(!proxy);
+        QCOMPARE(proxy.error().sysErrno(), EADDRNOTAVAIL);
+        QVERIFY2(QString::fromStdString(proxy.error().toString())
+                     .startsWith(QLatin1String("publish ports: Bind for 192.0.2.77:8080 failed: EADDRNOTAVAIL")),
+                 proxy.error().toString().c_str());
+    }
+
+    void badArgumentsAreRejectedBeforeAnythingStarts_data()
+    {
+        QTest::addColumn<QString>("protocol");
+        QTest::addColumn<QString>("hostIp");
+        QTest::addColumn<int>("containerPort");
+        QTest::addColumn<QString>("containerAddress");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("protocol") << QStringLiteral("sctp") << QStringLiteral("") << 80 << QStringLiteral("10.0.0.2") << QStringLiteral("invalid protocol \"sctp\"");
+        QTest::newRow("container port") << QStringLiteral("tcp") << QStringLiteral("") << 0 << QStringLiteral("10.0.0.2") << QStringLiteral("invalid container port 0");
+        QTest::newRow("host ip") << QStringLiteral("tcp") << QStringLiteral("nowhere") << 80 << QStringLiteral("10.0.0.2") << QStringLiteral("invalid host IP \"nowhere\"");
+        QTest::newRow("container address") << QStringLiteral("tcp") << QStringLiteral("") << 80 << QStringLiteral("10.0.0") << QStringLiteral("invalid container address");
+    }
+
+    void badArgumentsAreRejectedBeforeAnythingStarts()
+    {
+        QFETCH(QString, protocol);
+        QFETCH(QString, hostIp);
+        QFETCH(int, containerPort);
+        QFETCH(QString, containerAddress);
+        QFETCH(QString, message);
+        auto proxy = PortProxy::start({PortMapping{protocol.toStdString(), hostIp.toStdString(), 0,
+                                                   static_cast<uint16_t>(containerPort)}},
+                                      containerAddress.toStdString());
+        QVERIFY(!proxy);
+        QCOMPARE(proxy.error().code(), ErrorCode::InvalidArgument);
+        QVERIFY2(QString::fromStdString(proxy.error().toString()).contains(message),
+                 proxy.error().toString().c_str());
+        QVERIFY(childrenNamed(QStringLiteral("berth-proxy")).empty());
+    }
+
+    void noPortsStartsNoProcess()
+    {
+        auto proxy = PortProxy::start({}, Loopback);
+        QVERIFY(proxy);
+        QCOMPARE(proxy->pid(), 0);
+        QVERIFY(proxy->bound().empty());
+        QVERIFY(proxy->stop());
+    }
+
+    void halfCloseIsPassedOnInBothDirections()
+    {
+        EchoServer server;
+        QVERIFY(server.start(Loopback));
+        auto proxy = PortProxy::start({PortMapping{"tcp", Loopback, 0, server.countPort},
+                                       PortMapping{"tcp", Loopback, 0, server.echoPort}},
+                                      Loopback);
+        QVERIFY(proxy);
+
+        // The server answers only after it saw our end-of-file.
+        UniqueFd counted = connectTcp(Loopback, proxy->bound()[0].hostPort);
+        QVERIFY(sendAll(counted.get(), QByteArray(100000, 'x')));
+        QCOMPARE(::shutdown(counted.get(), SHUT_WR), 0);
+        QCOMPARE(receiveToEof(counted.get()), QByteArray("got 100000\n"));
+
+        // The server's end-of-file reaches us after its last bytes.
+        UniqueFd echoed = connectTcp(Loopback, proxy->bound()[1].hostPort);
+        QVERIFY(sendAll(echoed.get(), "last words"));
+        QCOMPARE(::shutdown(echoed.get(), SHUT_WR), 0);
+        QCOMPARE(receiveToEof(echoed.get()), QByteArray("last words"));
+    }
+
+    void aLargeTransferArrivesIntactBothWays()
+    {
+        EchoServer server;
+        QVERIFY(server.start(Loopback));
+        auto proxy = PortProxy::start({PortMapping{"tcp", Loopback, 0, server.echoPort}}, Loopback);
+        QVERIFY(proxy);
+        UniqueFd fd = connectTcp(Loopback, proxy->bound()[0].hostPort);
+        QVERIFY(fd.isValid());
+        fcntl(fd.get(), F_SETFL, fcntl(fd.get(), F_GETFL) | O_NONBLOCK);
+
+        // 16 MiB of patterned data, written and read at once (the proxy's
+        // bounded buffers must apply backpressure, not lose or reorder bytes).
+        QByteArray payload(16 * 1024 * 1024, Qt::Uninitialized);
+        for (qsizetype i = 0; i < payload.size(); ++i)
+            payload[i] = static_cast<char>((i * 131 + i / 7919) & 0xff);
+        QCryptographicHash received(QCryptographicHash::Sha256);
+        qsizetype sent = 0;
+        qsizetype got = 0;
+        char buffer[65536];
+        QElapsedTimer timer;
+        timer.start();
+        while (got < payload.size() && timer.elapsed() < 60000) {
+            pollfd wait{fd.get(), static_cast<short>(POLLIN | (sent < payload.size() ? POLLOUT : 0)), 0};
+            QVERIFY(poll(&wait, 1, 5000) > 0);
+            if ((wait.revents & POLLOUT) && sent < payload.size()) {
+                const ssize_t n = ::send(fd.get(), payload.constData() + sent,
+                                         static_cast<size_t>(std::min<qsizetype>(payload.size() - sent, 262144)),
+                                         MSG_NOSIGNAL);
+                if (n > 0)
+                    sent += n;
+            }
+            if (wait.revents & POLLIN) {
+                const ssize_t n = ::recv(fd.get(), buffer, sizeof buffer, 0);
+                QVERIFY(n > 0);
+                received.addData(QByteArrayView(buffer, n));
+                got += n;
+            }
+        }
+        QCOMPARE(got, payload.size());
+        QCOMPARE(received.result(), QCryptographicHash::hash(payload, QCryptographicHash::Sha256));
+    }
+
+    void manyConcurrentConnectionsEachGetTheirOwnBytes()
+    {
+        EchoServer server;
+        QVERIFY(server.start(Loopback));
+        auto proxy = PortProxy::start({PortMapping{"tcp", Loopback, 0, server.echoPort}}, Loopback);
+        QVERIFY(proxy);
+        const uint16_t port = proxy->bound()[0].hostPort;
+
+        constexpr int Connections = 300;
+        std::vector<UniqueFd> fds;
+        for (int i = 0; i < Connections; ++i) {
+            fds.push_back(connectTcp(Loopback, port));
+            QVERIFY2(fds.back().isValid(), qPrintable(QStringLiteral("connection %1: %2").arg(i).arg(QString::fromLocal8Bit(strerror(errno)))));
+        }
+        for (int i = 0; i < Connections; ++i)
+            QVERIFY(sendAll(fds[static_cast<size_t>(i)].get(), QByteArray::number(i).rightJustified(6, '0')));
+        for (int i = 0; i < Connections; ++i)
+            QCOMPARE(receive(fds[static_cast<size_t>(i)].get(), 6), QByteArray::number(i).rightJustified(6, '0'));
+        // Closed connections are forgotten: the proxy's descriptors go back
+        // to what it had with none open.
+        const int busy = openFdCount(proxy->pid());
+        fds.clear();
+        QVERIFY2(waitFor([&] { return openFdCount(proxy->pid()) <= busy - 2 * Connections; }),
+                 qPrintable(QStringLiteral("%1 fds open, %2 before closing").arg(openFdCount(proxy->pid())).arg(busy)));
+    }
+
+    void aConnectionToNothingIsClosed()
+    {
+        const uint16_t nothing = freePort(SOCK_STREAM);
+        auto proxy = PortProxy::start({PortMapping{"tcp", Loopback, 0, nothing}}, Loopback);
+        QVERIFY(proxy);
+        UniqueFd fd = connectTcp(Loopback, proxy->bound()[0].hostPort);
+        QVERIFY(fd.isValid()); // the proxy accepts, then finds no backend
+        QCOMPARE(receiveToEof(fd.get()), QByteArray());
+    }
+
+    void udpKeepsAFlowPerClientAndForgetsIdleOnes()
+    {
+        EchoServer server;
+        QVERIFY(server.start(Loopback));
+        PortProxyOptions options;
+        options.udpIdleTimeoutMs = 300;
+        auto proxy = PortProxy::start({PortMapping{"udp", Loopback, 0, server.udpPort}}, Loopback, options);
+        QVERIFY(proxy);
+        const uint16_t port = proxy->bound()[0].hostPort;
+        const int idle = openFdCount(proxy->pid());
+
+        std::vector<UniqueFd> clients;
+        for (int i = 0; i < 5; ++i)
+            clients.emplace_back(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+        for (int round = 0; round < 2; ++round) {
+            for (int i = 0; i < 5; ++i) {
+                const QByteArray payload = "client " + QByteArray::number(i);
+                QCOMPARE(udpRoundTrip(clients[static_cast<size_t>(i)].get(), Loopback, port, payload),
+                         "echo:" + payload);
+            }
+        }
+        QCOMPARE(openFdCount(proxy->pid()), idle + 5); // one flow socket per client
+        QVERIFY(waitFor([&] { return openFdCount(proxy->pid()) == idle; }));
+        // A forgotten client simply gets a new flow.
+        QCOMPARE(udpRoundTrip(clients[0].get(), Loopback, port, "again"), QByteArray("echo:again"));
+    }
+
+    void udpFlowsAreBounded()
+    {
+        EchoServer server;
+        QVERIFY(server.start(Loopback));
+        PortProxyOptions options;
+        options.maxUdpFlows = 3;
+        auto proxy = PortProxy::start({PortMapping{"udp", Loopback, 0, server.udpPort}}, Loopback, options);
+        QVERIFY(proxy);
+        const int idle = openFdCount(proxy->pid());
+        for (int i = 0; i < 6; ++i) {
+            UniqueFd client(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+            QCOMPARE(udpRoundTrip(client.get(), Loopback, proxy->bound()[0].hostPort, "x"), QByteArray("echo:x"));
+        }
+        QCOMPARE(openFdCount(proxy->pid()), idle + 3);
+    }
+
+    void stopEndsTheProcessAndFreesThePorts()
+    {
+        EchoServer server;
+        QVERIFY(server.start(Loopback));
+        auto proxy = PortProxy::start({PortMapping{"tcp", Loopback, 0, server.echoPort},
+                                       PortMapping{"udp", Loopback, 0, server.udpPort}},
+                                      Loopback);
+        QVERIFY(proxy);
+        const pid_t pid = proxy->pid();
+        const auto bound = proxy->bound();
+        UniqueFd open = connectTcp(Loopback, bound[0].hostPort); // a live connection does not hold it up
+        QVERIFY(open.isValid());
+        const Status status = proxy->stop();
+        QVERIFY2(status, status ? "" : status.error().toString().c_str());
+        QCOMPARE(proxy->pid(), 0);
+        QVERIFY(isGone(pid));
+        QVERIFY(canBind(SOCK_STREAM, Loopback, bound[0].hostPort));
+        QVERIFY(canBind(SOCK_DGRAM, Loopback, bound[1].hostPort));
+        QVERIFY(proxy->stop()); // idempotent
+    }
+
+    void destroyingAndMovingTheObject()
+    {
+        EchoServer server;
+        QVERIFY(server.start(Loopback));
+        pid_t pid = 0;
+        uint16_t port = 0;
+        {
+            auto started = PortProxy::start({PortMapping{"tcp", Loopback, 0, server.echoPort}}, Loopback);
+            QVERIFY(started);
+            PortProxy moved(std::move(*started));
+            QCOMPARE(started->pid(), 0); // the moved-from object owns nothing
+            pid = moved.pid();
+            port = moved.bound()[0].hostPort;
+            UniqueFd fd = connectTcp(Loopback, port);
+            QVERIFY(sendAll(fd.get(), "moved"));
+            QCOMPARE(receive(fd.get(), 5), QByteArray("moved"));
+        }
+        QVERIFY(isGone(pid));
+        QVERIFY(canBind(SOCK_STREAM, Loopback, port));
+    }
+
+    void theProxyDiesWithItsParent()
+    {
+        EchoServer server;
+        QVERIFY(server.start(Loopback));
+        int report[2];
+        QVERIFY(pipe2(report, O_CLOEXEC) == 0);
+        const pid_t parent = fork();
+        QVERIFY(parent >= 0);
+        if (parent == 0) {
+            // A stand-in for the shim: starts the proxy, says where, and dies
+            // without stopping it.
+            ::close(report[0]);
+            auto proxy = PortProxy::start({PortMapping{"tcp", Loopback, 0, server.echoPort}}, Loopback);
+            const int32_t message[2] = {proxy ? proxy->pid() : -1, proxy ? proxy->bound()[0].hostPort : 0};
+            (void)::write(report[1], message, sizeof message);
+            _exit(0); // no destructors: the proxy is orphaned
+        }
+        ::close(report[1]);
+        int32_t message[2] = {};
+        QCOMPARE(::read(report[0], message, sizeof message), ssize_t(sizeof message));
+        ::close(report[0]);
+        QCOMPARE(waitpid(parent, nullptr, 0), parent);
+        QVERIFY(message[0] > 0);
+        QVERIFY(waitFor([&] { return isGone(message[0]); }));
+        QVERIFY(waitFor([&] { return canBind(SOCK_STREAM, Loopback, static_cast<uint16_t>(message[1])); }));
+    }
+
+    void theProxyHoldsNoInheritedDescriptors()
+    {
+        EchoServer server;
+        QVERIFY(server.start(Loopback));
+        int fds[2];
+        QVERIFY(pipe(fds) == 0); // deliberately without O_CLOEXEC
+        UniqueFd readEnd(fds[0]);
+        UniqueFd writeEnd(fds[1]);
+        auto proxy = PortProxy::start({PortMapping{"tcp", Loopback, 0, server.echoPort}}, Loopback);
+        QVERIFY(proxy);
+        writeEnd.reset();
+        // Only the proxy could still hold the write end open.
+        pollfd wait{readEnd.get(), POLLIN, 0};
+        QCOMPARE(poll(&wait, 1, 2000), 1);
+        char byte;
+        QCOMPARE(::read(readEnd.get(), &byte, 1), ssize_t(0));
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_PortProxy)
+#include "tst_portproxy.moc"
