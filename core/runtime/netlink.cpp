@@ -5,6 +5,8 @@
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/link/bridge.h>
+#include <netlink/cache.h>
 #include <netlink/route/route.h>
 #include <netlink/socket.h>
 
@@ -14,6 +16,7 @@
 #include <linux/if.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
+#include <time.h>
 
 namespace Berth::Runtime::Internal {
 
@@ -106,6 +109,47 @@ Status setLinkUp(nl_sock *sock, rtnl_link *link, const std::string &name)
     if (const int err = rtnl_link_change(sock, link, change.get(), 0); err < 0)
         return fail(netlinkError("set link " + name + " up", err));
     return {};
+}
+
+Status waitForOperUp(nl_sock *sock, const std::string &name, int timeoutMs)
+{
+    timespec start{};
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        auto link = getLink(sock, name);
+        if (!link)
+            return fail(std::move(link.error()));
+        if (rtnl_link_get_operstate(link->get()) == IF_OPER_UP)
+            return {};
+        timespec now{};
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        const long elapsedMs = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+        if (elapsedMs >= timeoutMs)
+            return fail(ErrorCode::Timeout, "wait for link " + name + " to come up", ETIMEDOUT);
+        const timespec pause{0, 200 * 1000}; // 0.2 ms; link watch usually needs less than 1 ms
+        nanosleep(&pause, nullptr);
+    }
+}
+
+Result<int> bridgePortState(nl_sock *sock, const std::string &name)
+{
+    auto link = getLink(sock, name);
+    if (!link)
+        return fail(std::move(link.error()));
+    const int ifindex = rtnl_link_get_ifindex(link->get());
+    // The kernel reports port state only in the AF_BRIDGE dump (what
+    // "bridge link show" reads).
+    nl_cache *raw = nullptr;
+    if (const int err = rtnl_link_alloc_cache(sock, AF_BRIDGE, &raw); err < 0)
+        return fail(netlinkError("list bridge ports", err));
+    std::unique_ptr<nl_cache, void (*)(nl_cache *)> cache(raw, nl_cache_free);
+    Link port(rtnl_link_get(cache.get(), ifindex));
+    if (!port)
+        return fail(ErrorCode::NotFound, "find bridge port " + name, ENOENT);
+    const int state = rtnl_link_bridge_get_port_state(port.get());
+    if (state < 0)
+        return fail(netlinkError("read the state of bridge port " + name, state));
+    return state;
 }
 
 Result<NlAddr> parseIPv4(const std::string &text, int prefixLength)

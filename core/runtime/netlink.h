@@ -46,6 +46,18 @@ Result<Link> getLink(nl_sock *sock, int ifindex);
 // Sets IFF_UP on an existing link.
 Status setLinkUp(nl_sock *sock, rtnl_link *link, const std::string &name);
 
+// Waits until the kernel reports the link operationally up (carrier on and
+// the link-watch work done, which is when its qdisc starts to transmit:
+// until then the kernel drops what is sent, and the first ARP request or
+// SYN would wait a full retransmit second). Gives up after timeoutMs with
+// ErrorCode::Timeout.
+Status waitForOperUp(nl_sock *sock, const std::string &name, int timeoutMs);
+
+// The STP state of a bridge port (BR_STATE_FORWARDING = 3), read from the
+// kernel's AF_BRIDGE link dump; ErrorCode::NotFound when name is not a
+// bridge port.
+Result<int> bridgePortState(nl_sock *sock, const std::string &name);
+
 // "10.1.2.3" with a prefix length -> nl_addr (AF_INET).
 Result<NlAddr> parseIPv4(const std::string &text, int prefixLength);
 // "02:42:ac:11:00:02" -> nl_addr (AF_LLC).

@@ -1,6 +1,7 @@
 #include "network.h"
 
 #include "netlink.h"
+#include "networkfirewall.h"
 
 #include <netlink/errno.h>
 #include <netlink/netlink.h>
@@ -12,10 +13,17 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <cstdio>
+#include <functional>
 #include <optional>
 #include <linux/if.h>
+#include <linux/if_bridge.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <sys/socket.h>
+#include <time.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace Berth::Runtime {
 
@@ -294,8 +302,110 @@ Status configureContainerSide(const NetworkConfig &config)
             return ok;
         if (auto up = setLinkUp(sock, eth->get(), ContainerInterface); !up)
             return up;
-        return addDefaultRoute(sock, index, ContainerInterface, config.gateway);
+        if (auto route = addDefaultRoute(sock, index, ContainerInterface, config.gateway); !route)
+            return route;
+        // The container's first packet must not meet a link that is up but
+        // not yet transmitting.
+        return waitForOperUp(sock, ContainerInterface, 2000);
     });
+}
+
+Status waitForBridgePort(const NetworkConfig &config, int timeoutMs)
+{
+    if (config.mode != "bridge")
+        return {};
+    if (config.containerId.size() < 10 || !isHex(config.containerId))
+        return fail(ErrorCode::InvalidArgument,
+                    "wait for bridge port: invalid container id \"" + config.containerId + "\"");
+    const std::string name = hostVethName(config.containerId);
+    return withSocket("wait for bridge port " + name, [&](nl_sock *sock) -> Status {
+        timespec start{};
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        for (;;) {
+            auto state = bridgePortState(sock, name);
+            if (!state)
+                return fail(std::move(state.error()));
+            if (*state == BR_STATE_FORWARDING)
+                return {};
+            timespec now{};
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            const long elapsedMs
+                = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+            if (elapsedMs >= timeoutMs)
+                return fail(ErrorCode::Timeout, "wait for bridge port " + name + " to forward", ETIMEDOUT);
+            const timespec pause{0, 200 * 1000}; // link watch usually needs well under 1 ms
+            nanosleep(&pause, nullptr);
+        }
+    });
+}
+
+namespace {
+
+// Runs fn inside the network namespace of pid, then returns to the
+// caller's. Only for single-threaded callers (setns moves the calling
+// thread).
+Status inNetnsOf(pid_t pid, const std::function<Status()> &fn)
+{
+    const int original = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (original < 0)
+        return failErrno("open /proc/thread-self/ns/net");
+    const std::string path = "/proc/" + std::to_string(pid) + "/ns/net";
+    const int target = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (target < 0) {
+        const int error = errno;
+        ::close(original);
+        return fail(Error::fromErrno("open " + path, error));
+    }
+    if (setns(target, CLONE_NEWNET) != 0) {
+        const int error = errno;
+        ::close(target);
+        ::close(original);
+        return fail(Error::fromErrno("enter the network namespace of pid " + std::to_string(pid), error));
+    }
+    ::close(target);
+    Status result = fn();
+    if (setns(original, CLONE_NEWNET) != 0) {
+        // Carrying on in the container's namespace would put the host's
+        // bridges and ports there.
+        std::fprintf(stderr, "berth: cannot return to the host network namespace: %s\n",
+                     std::strerror(errno));
+        std::abort();
+    }
+    ::close(original);
+    return result;
+}
+
+} // namespace
+
+Result<std::string> connectContainer(const NetworkConfig &config, pid_t childPid)
+{
+    if (auto ok = validateNetworkConfig(config); !ok)
+        return fail(std::move(ok.error()));
+    if (config.mode == "host")
+        return std::string();
+    if (childPid <= 0)
+        return fail(ErrorCode::InvalidArgument, "connect container: invalid pid " + std::to_string(childPid));
+    if (config.mode == "none") {
+        if (auto ok = inNetnsOf(childPid, [&] { return configureContainerSide(config); }); !ok)
+            return fail(std::move(ok.error()));
+        return std::string();
+    }
+
+    if (auto ok = ensureBridge(config); !ok)
+        return fail(std::move(ok.error()));
+    if (auto ok = allowIntraBridgeForwarding(config.bridge); !ok)
+        return fail(std::move(ok.error()));
+    auto veth = attachContainer(config, childPid);
+    if (!veth)
+        return veth;
+    Status ready = inNetnsOf(childPid, [&] { return configureContainerSide(config); });
+    if (ready)
+        ready = waitForBridgePort(config);
+    if (!ready) {
+        (void)detachContainer(config);
+        return fail(std::move(ready.error()).wrap("connect container " + config.containerId.substr(0, 12)));
+    }
+    return veth;
 }
 
 Status detachContainer(const NetworkConfig &config)

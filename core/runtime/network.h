@@ -64,6 +64,23 @@ Result<std::string> attachContainerToNetns(const NetworkConfig &config, int netn
 // gateway. "none": lo only. "host": nothing.
 Status configureContainerSide(const NetworkConfig &config);
 
+// Host netns, after the container side is up (configureContainerSide): waits
+// until the bridge forwards through the container's port. The kernel enables
+// the port from its link-watch work shortly after the carrier comes on;
+// frames sent before that are dropped, and the container's first ARP
+// request or SYN would then wait a full retransmit second.
+Status waitForBridgePort(const NetworkConfig &config, int timeoutMs = 2000);
+
+// Everything above in one call from the host side, for a single-threaded
+// caller (it setns()es into the child's network namespace and back):
+// bridge mode: ensureBridge, allowIntraBridgeForwarding (networkfirewall.h),
+// attachContainer, configureContainerSide inside the child's netns,
+// waitForBridgePort; "none": lo up inside the child's netns; "host":
+// nothing. Returns the host veth's name ("" unless bridge). On failure
+// nothing is left (the veth is deleted; a bridge shared with other
+// containers stays).
+Result<std::string> connectContainer(const NetworkConfig &config, pid_t childPid);
+
 // Host netns: deletes the host veth (and so its peer) if it still exists.
 // Idempotent; also used by `berth-shim cleanup`.
 Status detachContainer(const NetworkConfig &config);

@@ -445,8 +445,9 @@ private slots:
         QCOMPARE(::write(toChildFd.get(), "g", 1), 1);
         QCOMPARE(::read(fromChildFd.get(), &step, 1), 1);
         QCOMPARE(step, 'c');
+        QVERIFY(waitForBridgePort(config));
 
-        UniqueFd connection = connectTcp(config.address, port);
+        UniqueFd connection = connectTcp(config.address, port, 900);
         QVERIFY2(connection.isValid(), strerror(errno));
         QCOMPARE(receiveToEof(connection.get()), QByteArray("hello from the container"));
     }
@@ -503,8 +504,15 @@ private slots:
     {
         if (!isRoot())
             QSKIP("creating interfaces needs root (CAP_NET_ADMIN)");
-        // br_netfilter, when loaded, sends bridged IPv4 through iptables'
-        // FORWARD chain; this test does not touch the host firewall.
+        // br_netfilter, when loaded, sends bridged IPv4 through the IP
+        // forward hook, where a docker host's FORWARD policy DROP would bite
+        // (tst_networkfirewall covers that). So the bridge lives in a private
+        // "host" namespace here: the result does not depend on the real
+        // host's firewall, and the test does not touch it.
+        UniqueFd host = createNetns();
+        QVERIFY(host.isValid());
+        NetnsScope inHost(host.get());
+        QVERIFY(inHost.ok());
         const NetworkConfig a = track(makeConfig(2));
         NetworkConfig b = track(makeConfig(3));
         b.bridge = a.bridge;
@@ -526,7 +534,14 @@ private slots:
         {
             NetnsScope inside(nsB);
             QVERIFY(configureContainerSide(b));
-            client = connectTcp(a.address, 9000);
+        }
+        QVERIFY(waitForBridgePort(a));
+        QVERIFY(waitForBridgePort(b));
+        {
+            NetnsScope inside(nsB);
+            // A short timeout: the first SYN must get through, not its
+            // retransmission a second later.
+            client = connectTcp(a.address, 9000, 900);
             QVERIFY2(client.isValid(), strerror(errno));
         }
         UniqueFd accepted(accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
@@ -599,6 +614,100 @@ private slots:
         }
         status = detachContainer(config);
         QVERIFY2(status, status ? "" : status.error().toString().c_str());
+    }
+
+    void connectContainerDoesItAllFromTheHostSide()
+    {
+        if (!isRoot())
+            QSKIP("network namespaces and bridges need root");
+        // connectContainer also adds forwarding rules when a forward chain
+        // exists: a private "host" namespace keeps the real firewall out of it.
+        UniqueFd host = createNetns();
+        NetnsScope inHost(host.get());
+        QVERIFY(inHost.ok());
+
+        // Two "containers": children that only unshare their netns and wait.
+        std::vector<pid_t> pids;
+        std::vector<UniqueFd> namespaces;
+        std::vector<NetworkConfig> configs;
+        for (int i = 0; i < 2; ++i) {
+            int ready[2];
+            QVERIFY(pipe2(ready, O_CLOEXEC) == 0);
+            const pid_t parent = getpid();
+            const pid_t pid = fork();
+            QVERIFY(pid >= 0);
+            if (pid == 0) {
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (getppid() != parent || unshare(CLONE_NEWNET) != 0)
+                    _exit(1);
+                (void)::write(ready[1], "r", 1);
+                pause();
+                _exit(0);
+            }
+            m_children.push_back(pid);
+            ::close(ready[1]);
+            char byte = 0;
+            QCOMPARE(::read(ready[0], &byte, 1), ssize_t(1));
+            ::close(ready[0]);
+            pids.push_back(pid);
+            namespaces.emplace_back(::open(QStringLiteral("/proc/%1/ns/net").arg(pid).toLocal8Bit().constData(),
+                                           O_RDONLY | O_CLOEXEC));
+            NetworkConfig config = makeConfig(2 + i);
+            config.bridge = "bconn0";
+            configs.push_back(config);
+        }
+
+        for (int i = 0; i < 2; ++i) {
+            auto veth = connectContainer(configs[static_cast<size_t>(i)], pids[static_cast<size_t>(i)]);
+            QVERIFY2(veth, veth ? "" : veth.error().toString().c_str());
+            QCOMPARE(*veth, hostVethName(configs[static_cast<size_t>(i)].containerId));
+            QVERIFY(interfaceNames().contains(QString::fromStdString(*veth))); // (sysfs shows the real host's)
+        }
+        QVERIFY(interfaceFlags("bconn0") & IFF_UP);
+
+        UniqueFd listener;
+        {
+            NetnsScope inside(namespaces[0].get());
+            QVERIFY(inside.ok());
+            QVERIFY(interfaceFlags("lo") & IFF_UP);
+            QCOMPARE(interfaceAddresses("eth0"), QStringList{QString::fromStdString(configs[0].address + "/24")});
+            listener = boundSocket(SOCK_STREAM, configs[0].address, 7000);
+            QVERIFY(listener.isValid());
+        }
+        // The host reaches the container, and the other container does, at
+        // the first SYN.
+        QVERIFY(connectTcp(configs[0].address, 7000, 900).isValid());
+        {
+            NetnsScope inside(namespaces[1].get());
+            QVERIFY(connectTcp(configs[0].address, 7000, 900).isValid());
+        }
+
+        // "none": only lo, brought up from the host side.
+        NetworkConfig none;
+        none.mode = "none";
+        QVERIFY(connectContainer(none, pids[0]));
+        // "host": nothing at all.
+        NetworkConfig hostMode;
+        hostMode.mode = "host";
+        auto nothing = connectContainer(hostMode, pids[0]);
+        QVERIFY(nothing && nothing->empty());
+    }
+
+    void connectContainerToAGoneProcessLeavesNothing()
+    {
+        if (!isRoot())
+            QSKIP("network namespaces and bridges need root");
+        UniqueFd host = createNetns();
+        NetnsScope inHost(host.get());
+        QVERIFY(inHost.ok());
+        NetworkConfig config = makeConfig(2);
+        const pid_t pid = fork();
+        if (pid == 0)
+            _exit(0);
+        QCOMPARE(waitpid(pid, nullptr, 0), pid);
+        auto veth = connectContainer(config, pid);
+        QVERIFY(!veth);
+        QCOMPARE(interfaceNames(), (QStringList{QStringLiteral("lo"), QString::fromStdString(config.bridge)}));
     }
 
     void deleteBridgeIsIdempotentAndRefusesOtherInterfaces()
