@@ -136,37 +136,6 @@ const QList<FlagInfo> &flagsFor(InstructionKind kind)
     }
 }
 
-int editDistance(QStringView a, QStringView b)
-{
-    QList<int> prev(b.size() + 1), cur(b.size() + 1);
-    for (qsizetype j = 0; j <= b.size(); ++j)
-        prev[j] = int(j);
-    for (qsizetype i = 1; i <= a.size(); ++i) {
-        cur[0] = int(i);
-        for (qsizetype j = 1; j <= b.size(); ++j) {
-            const int cost = a[i - 1].toLower() == b[j - 1].toLower() ? 0 : 1;
-            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost});
-        }
-        std::swap(prev, cur);
-    }
-    return prev[b.size()];
-}
-
-// BuildKit's suggest.WrapError: " (did you mean x?)" for a close name.
-QString suggestion(QStringView word, const QStringList &candidates)
-{
-    QString best;
-    int bestDistance = 3;
-    for (const QString &c : candidates) {
-        const int d = editDistance(word, c);
-        if (d < bestDistance && d < std::max<qsizetype>(word.size(), 2)) {
-            bestDistance = d;
-            best = c;
-        }
-    }
-    return best.isEmpty() ? QString() : QStringLiteral(" (did you mean %1?)").arg(best);
-}
-
 class ParserImpl
 {
 public:
@@ -663,9 +632,6 @@ Instruction ParserImpl::buildInstruction(const Logical &log, qsizetype from, con
 void ParserImpl::validateFlags(Instruction &ins)
 {
     const QList<FlagInfo> &known = flagsFor(ins.kind);
-    QStringList names;
-    for (const FlagInfo &f : known)
-        names.append(QString::fromUtf16(f.name));
     QSet<QString> used;
     for (const Flag &f : ins.flags) {
         const FlagInfo *info = nullptr;
@@ -674,17 +640,17 @@ void ParserImpl::validateFlags(Instruction &ins)
                 info = &k;
         }
         if (!info) {
-            fail(ins, f.range, QStringLiteral("unknown flag: %1").arg(f.name) + suggestion(f.name, names));
+            fail(ins, f.range, QStringLiteral("Unknown flag: %1").arg(f.name));
             return;
         }
         if (used.contains(f.name) && info->type != FlagInfo::Strings) {
-            fail(ins, f.range, QStringLiteral("duplicate flag specified: %1").arg(f.name));
+            fail(ins, f.range, QStringLiteral("Duplicate flag specified: %1").arg(f.name));
             return;
         }
         used.insert(f.name);
         if (info->type == FlagInfo::Bool) {
             if (f.hasValue && f.value.isEmpty()) {
-                fail(ins, f.range, QStringLiteral("missing a value on flag: %1").arg(f.name));
+                fail(ins, f.range, QStringLiteral("Missing a value on flag: %1").arg(f.name));
                 return;
             }
             const QString v = f.value.toLower();
@@ -693,7 +659,7 @@ void ParserImpl::validateFlags(Instruction &ins)
                 return;
             }
         } else if (!f.hasValue) {
-            fail(ins, f.range, QStringLiteral("missing a value on flag: %1").arg(f.name));
+            fail(ins, f.range, QStringLiteral("Missing a value on flag: %1").arg(f.name));
             return;
         }
     }
@@ -709,16 +675,10 @@ void ParserImpl::validate(Instruction &ins, const Logical &log)
     const auto exactlyOne = [&] {
         fail(ins, ins.range, QStringLiteral("%1 requires exactly one argument").arg(name));
     };
-    static const QStringList allNames{
-        QStringLiteral("add"), QStringLiteral("arg"), QStringLiteral("cmd"), QStringLiteral("copy"),
-        QStringLiteral("entrypoint"), QStringLiteral("env"), QStringLiteral("expose"), QStringLiteral("from"),
-        QStringLiteral("healthcheck"), QStringLiteral("label"), QStringLiteral("maintainer"),
-        QStringLiteral("onbuild"), QStringLiteral("run"), QStringLiteral("shell"), QStringLiteral("stopsignal"),
-        QStringLiteral("user"), QStringLiteral("volume"), QStringLiteral("workdir")};
 
     if (ins.kind == InstructionKind::Unknown) {
         fail(ins, ins.keywordRange,
-             QStringLiteral("unknown instruction: %1").arg(ins.keyword) + suggestion(ins.keyword, allNames));
+             QStringLiteral("unknown instruction: %1").arg(ins.keyword.toUpper()));
         return;
     }
     // HEALTHCHECK NONE takes no flags at all, so docker never looks at them.
@@ -862,8 +822,8 @@ void ParserImpl::validate(Instruction &ins, const Logical &log)
                                   ok ? QStringLiteral("value out of range") : QStringLiteral("invalid syntax")));
                     break;
                 }
-                if (retries < 0) {
-                    fail(ins, f.range, QStringLiteral("--retries cannot be negative (%1)").arg(retries));
+                if (retries < 1) {
+                    fail(ins, f.range, QStringLiteral("--retries must be at least 1 (not %1)").arg(retries));
                     break;
                 }
                 continue;

@@ -124,10 +124,12 @@ QString StageEvaluator::copyCreatedBy(InstructionKind kind, const QString &chown
 
 QString StageEvaluator::healthcheckText(const HealthConfig &h)
 {
-    return QStringLiteral("&{%1 %2 %3 %4 %5 %6}")
+    // Docker Engine 20.10's HealthConfig (API 1.41) has no StartInterval,
+    // so its history text has three durations.
+    return QStringLiteral("&{%1 %2 %3 %4 %5}")
         .arg(GoText::quoteList(h.test), GoText::quote(GoText::formatDuration(h.interval)),
              GoText::quote(GoText::formatDuration(h.timeout)), GoText::quote(GoText::formatDuration(h.startPeriod)),
-             GoText::quote(GoText::formatDuration(h.startInterval)), GoText::quoteRune(char32_t(h.retries)));
+             GoText::quoteRune(char32_t(h.retries)));
 }
 
 Result<EvaluatedInstruction> StageEvaluator::evaluate(int index)
@@ -255,7 +257,8 @@ Result<EvaluatedInstruction> StageEvaluator::evaluate(int index)
         step.createdBy = nopCreatedBy(QStringLiteral("CMD ") + GoText::quoteList(step.command));
         return step;
     case InstructionKind::Entrypoint:
-        step.command = commandLine();
+        // A shell-form ENTRYPOINT with nothing after it clears the entrypoint.
+        step.command = !ins.jsonForm && ins.arguments.isEmpty() ? QStringList() : commandLine();
         m_config.entrypoint = step.command;
         if (!m_config.cmdSet)
             m_config.cmd.clear();
@@ -306,7 +309,9 @@ Result<EvaluatedInstruction> StageEvaluator::evaluate(int index)
             for (const QString &port : *ports)
                 insertSorted(m_config.exposedPorts, port);
         }
-        step.createdBy = nopCreatedBy(QStringLiteral("EXPOSE ") + step.arguments.join(u' '));
+        QStringList sorted = step.arguments;
+        std::sort(sorted.begin(), sorted.end());
+        step.createdBy = nopCreatedBy(QStringLiteral("EXPOSE ") + sorted.join(u' '));
         return step;
     }
     case InstructionKind::Workdir: {

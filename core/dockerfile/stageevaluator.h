@@ -91,7 +91,8 @@ public:
     // (chown, when given, is written as --chown=<value> right before the hash).
     QString copyCreatedBy(InstructionKind kind, const QString &chown, const QString &sourceHash,
                           const QString &destination) const;
-    // fmt %q of a *HealthConfig, as "HEALTHCHECK <this>" in the history.
+    // fmt %q of a *HealthConfig, as "HEALTHCHECK <this>" in the history
+    // (Docker Engine 20.10's fields: test, interval, timeout, start period, retries).
     static QString healthcheckText(const HealthConfig &health);
 
 private:

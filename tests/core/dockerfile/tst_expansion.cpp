@@ -252,12 +252,12 @@ private slots:
         QTest::newRow("healthcheck")
             << S("FROM busybox\nHEALTHCHECK --interval=5m --timeout=3s CMD curl -f http://localhost/ || exit 1\n") << S("")
             << L({"/bin/sh -c #(nop)  HEALTHCHECK &{[\"CMD-SHELL\" \"curl -f http://localhost/ || exit 1\"] "
-                           "\"5m0s\" \"3s\" \"0s\" \"0s\" '\\x00'}"});
+                           "\"5m0s\" \"3s\" \"0s\" '\\x00'}"});
         QTest::newRow("workdir") << S("FROM busybox\nWORKDIR /app\nWORKDIR sub/../x\n") << S("")
                                  << L({"/bin/sh -c #(nop) WORKDIR /app", "/bin/sh -c #(nop) WORKDIR /app/x"});
         QTest::newRow("expose, volume, user, stopsignal")
             << S("FROM busybox\nENV P=443\nEXPOSE 80 $P/udp\nVOLUME /data\nUSER 1000:1000\nSTOPSIGNAL SIGQUIT\n") << S("")
-            << L({"/bin/sh -c #(nop)  ENV P=443", "/bin/sh -c #(nop)  EXPOSE 80 443/udp",
+            << L({"/bin/sh -c #(nop)  ENV P=443", "/bin/sh -c #(nop)  EXPOSE 443/udp 80",
                            "/bin/sh -c #(nop)  VOLUME [/data]", "/bin/sh -c #(nop)  USER 1000:1000",
                            "/bin/sh -c #(nop)  STOPSIGNAL SIGQUIT"});
         QTest::newRow("env and label values lose their quotes")
@@ -266,6 +266,38 @@ private slots:
         QTest::newRow("onbuild and maintainer")
             << S("FROM busybox\nONBUILD RUN echo $HOME\nMAINTAINER someone\n") << S("")
             << L({"/bin/sh -c #(nop)  ONBUILD RUN echo $HOME", "/bin/sh -c #(nop)  MAINTAINER someone"});
+        // Recorded from Docker Engine 20.10.24 (DOCKER_BUILDKIT=0 docker build, docker history --no-trunc).
+        QTest::newRow("dockerd 20.10 variables")
+            << S("FROM busybox\nENV BASE=/opt EMPTY=\n"
+                 "ENV A=${BASE}/a B=$BASE/b C=${UNSET:-default} D=${BASE:+set} E=${EMPTY:-empty-default}\n"
+                 "ENV I=\\$BASE J='$BASE' K=\"$BASE\" L=${BASE}${BASE}\nARG VERSION=1.0\nARG DERIVED=v${VERSION}-${BASE}\n"
+                 "ENV VERSION=2.0\nLABEL version=$VERSION derived=$DERIVED\nWORKDIR ${BASE}/work\nUSER ${UNSET:-65534}\n"
+                 "EXPOSE ${PORT:-8080}\nVOLUME ${BASE}/data\nSTOPSIGNAL ${SIG:-SIGINT}\nRUN echo $BASE ${VERSION} $DERIVED\n"
+                 "ENV LEGACY value  with \"quotes\" and $BASE\nENV M=\"a\\\"b\" N=a\\ b O=\"x\\\\y\"\nCMD echo $BASE\n")
+            << S("")
+            << L({"/bin/sh -c #(nop)  ENV BASE=/opt EMPTY=",
+                  "/bin/sh -c #(nop)  ENV A=/opt/a B=/opt/b C=default D=set E=empty-default",
+                  "/bin/sh -c #(nop)  ENV I=$BASE J=$BASE K=/opt L=/opt/opt",
+                  "/bin/sh -c #(nop)  ARG VERSION=1.0",
+                  "/bin/sh -c #(nop)  ARG DERIVED=v1.0-/opt",
+                  "/bin/sh -c #(nop)  ENV VERSION=2.0",
+                  "/bin/sh -c #(nop)  LABEL version=2.0 derived=v1.0-/opt",
+                  "/bin/sh -c #(nop) WORKDIR /opt/work",
+                  "/bin/sh -c #(nop)  USER 65534",
+                  "/bin/sh -c #(nop)  EXPOSE 8080",
+                  "/bin/sh -c #(nop)  VOLUME [/opt/data]",
+                  "/bin/sh -c #(nop)  STOPSIGNAL SIGINT",
+                  "|1 DERIVED=v1.0-/opt /bin/sh -c echo $BASE ${VERSION} $DERIVED",
+                  "/bin/sh -c #(nop)  ENV LEGACY=value  with quotes and /opt",
+                  "/bin/sh -c #(nop)  ENV M=a\"b N=a b O=x\\y",
+                  "/bin/sh -c #(nop)  CMD [\"/bin/sh\" \"-c\" \"echo $BASE\"]"});
+        QTest::newRow("dockerd 20.10 empty entrypoint and cmd")
+            << S("FROM busybox\nENTRYPOINT\nCMD\nRUN [\"echo\", \"a b\"]\n") << S("")
+            << L({"/bin/sh -c #(nop)  ENTRYPOINT []", "/bin/sh -c #(nop)  CMD [\"/bin/sh\" \"-c\"]", "echo a b"});
+        QTest::newRow("dockerd 20.10 copy and healthcheck none")
+            << S("FROM busybox\nHEALTHCHECK --interval=5s NONE\nENTRYPOINT echo hi\n") << S("")
+            << L({"/bin/sh -c #(nop)  HEALTHCHECK &{[\"NONE\"] \"0s\" \"0s\" \"0s\" '\\x00'}",
+                  "/bin/sh -c #(nop)  ENTRYPOINT [\"/bin/sh\" \"-c\" \"echo hi\"]"});
         QTest::newRow("entrypoint") << S("FROM busybox\nENTRYPOINT [\"/bin/app\", \"-v\"]\n") << S("")
                                     << L({"/bin/sh -c #(nop)  ENTRYPOINT [\"/bin/app\" \"-v\"]"});
     }
