@@ -378,26 +378,47 @@ bool DockerIgnore::isExcluded(QStringView rawPath) const
     return matched;
 }
 
+bool DockerIgnore::isExcluded(QStringView rawPath, const MatchInfo &parent, MatchInfo *info) const
+{
+    const QString path = cleanRelative(rawPath);
+    const bool haveParent = parent.parentMatched.size() == m_patterns.size() && !m_patterns.isEmpty();
+    MatchInfo out;
+    out.parentMatched.fill(false, m_patterns.size());
+    bool matched = false;
+    for (qsizetype i = 0; i < m_patterns.size(); ++i) {
+        bool match = haveParent && parent.parentMatched[i];
+        if (!match) {
+            if (m_patterns[i].exclusion != matched)
+                continue;
+            match = patternMatches(i, path);
+            if (!match && !haveParent) {
+                const qsizetype slash = path.lastIndexOf(u'/');
+                if (slash > 0) {
+                    const QStringList dirs = path.left(slash).split(u'/');
+                    QString prefix;
+                    for (qsizetype d = 0; d < dirs.size() && !match; ++d) {
+                        prefix = d == 0 ? dirs[0] : prefix + u'/' + dirs[d];
+                        match = patternMatches(i, prefix);
+                    }
+                }
+            }
+        }
+        out.parentMatched[i] = match;
+        if (match)
+            matched = !m_patterns[i].exclusion;
+    }
+    if (info)
+        *info = std::move(out);
+    return matched;
+}
+
 bool DockerIgnore::mayContainReincluded(QStringView rawDir) const
 {
     if (!m_hasExclusions)
         return false;
-    const QString dir = cleanRelative(rawDir);
-    const QStringList dirParts = dir == u"." ? QStringList() : dir.split(u'/');
+    const QString dirSlash = cleanRelative(rawDir) + u'/';
     for (const Pattern &p : m_patterns) {
-        if (!p.exclusion)
-            continue;
-        const QStringList parts = p.pattern.split(u'/');
-        bool possible = true;
-        for (qsizetype i = 0; i < dirParts.size(); ++i) {
-            if (i >= parts.size() || parts[i].contains(u"**"))
-                break; // matches dir or an ancestor, or "**" can match anything below
-            if (!goPathMatch(parts[i], dirParts[i])) {
-                possible = false;
-                break;
-            }
-        }
-        if (possible)
+        if (p.exclusion && QString(p.pattern + u'/').startsWith(dirSlash))
             return true;
     }
     return false;

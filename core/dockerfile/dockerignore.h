@@ -39,12 +39,27 @@ public:
     bool isEmpty() const { return m_patterns.isEmpty(); }
 
     // True when path (relative to the context, "/" separated) is left out of
-    // the build context: MatchesOrParentMatches.
+    // the build context, judged on its own: MatchesOrParentMatches.
     bool isExcluded(QStringView path) const;
 
-    // For the context walker: an excluded directory can be skipped whole
-    // unless an exception pattern might re-include something below it.
-    // Conservative: true whenever an exception could match under dir.
+    // What a directory's verdict tells its children (which patterns matched
+    // it). Default-constructed: nothing known about the parent.
+    struct MatchInfo
+    {
+        QList<bool> parentMatched;
+    };
+    // The docker CLI's context walker decides with this one
+    // (MatchesUsingParentResults): each pattern that matched the parent
+    // directory counts as matching the child. Walk parents first and pass
+    // each directory's info to its entries. Note that an exception for a
+    // directory does not re-include files that a later-matching pattern
+    // excludes, unlike isExcluded().
+    bool isExcluded(QStringView path, const MatchInfo &parent, MatchInfo *info) const;
+
+    // For an excluded directory: whether the walker must still descend into
+    // it. docker's rule: only when some exception pattern, followed by "/",
+    // starts with "<dir>/" (so "!**/keep" does not rescue files under an
+    // excluded directory, exactly as with docker build).
     bool mayContainReincluded(QStringView dir) const;
 
 private:
