@@ -144,6 +144,57 @@ private slots:
         QCOMPARE(receive(tcp.get(), 5), QByteArray("fixed"));
     }
 
+    void aHostIpLimitsWhereThePortListens()
+    {
+        EchoServer server;
+        QVERIFY(server.start(Loopback));
+        auto proxy = PortProxy::start({PortMapping{"tcp", "127.0.0.2", 0, server.echoPort}}, Loopback);
+        QVERIFY2(proxy, proxy ? "" : proxy.error().toString().c_str());
+        const uint16_t port = proxy->bound()[0].hostPort;
+        QCOMPARE(proxy->bound()[0].hostIp, std::string("127.0.0.2"));
+        UniqueFd there = connectTcp("127.0.0.2", port);
+        QVERIFY(there.isValid());
+        QVERIFY(sendAll(there.get(), "ip"));
+        QCOMPARE(receive(there.get(), 2), QByteArray("ip"));
+        QVERIFY(!connectTcp(Loopback, port, 500).isValid()); // not on 127.0.0.1
+    }
+
+    void anIpv6HostAddressIsServed()
+    {
+        UniqueFd probe(socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        sockaddr_in6 loopback6{};
+        loopback6.sin6_family = AF_INET6;
+        loopback6.sin6_addr = in6addr_loopback;
+        if (!probe.isValid() || bind(probe.get(), reinterpret_cast<sockaddr *>(&loopback6), sizeof loopback6) != 0)
+            QSKIP("no IPv6 loopback on this machine");
+        probe.reset();
+
+        EchoServer server;
+        QVERIFY(server.start(Loopback));
+        auto proxy = PortProxy::start({PortMapping{"tcp", "::1", 0, server.echoPort},
+                                       PortMapping{"udp", "::1", 0, server.udpPort}},
+                                      Loopback);
+        QVERIFY2(proxy, proxy ? "" : proxy.error().toString().c_str());
+        QCOMPARE(proxy->bound()[0].hostIp, std::string("::1"));
+
+        UniqueFd tcp(socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        loopback6.sin6_port = htons(proxy->bound()[0].hostPort);
+        QCOMPARE(::connect(tcp.get(), reinterpret_cast<sockaddr *>(&loopback6), sizeof loopback6), 0);
+        timeval timeout{5, 0};
+        setsockopt(tcp.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+        QVERIFY(sendAll(tcp.get(), "six"));
+        QCOMPARE(receive(tcp.get(), 3), QByteArray("six"));
+
+        UniqueFd udp(socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+        loopback6.sin6_port = htons(proxy->bound()[1].hostPort);
+        QVERIFY(::sendto(udp.get(), "dgram6", 6, 0, reinterpret_cast<sockaddr *>(&loopback6), sizeof loopback6) == 6);
+        pollfd wait{udp.get(), POLLIN, 0};
+        QCOMPARE(poll(&wait, 1, 3000), 1);
+        char buffer[64];
+        const ssize_t n = recv(udp.get(), buffer, sizeof buffer, 0);
+        QCOMPARE(QByteArray(buffer, static_cast<qsizetype>(std::max<ssize_t>(n, 0))), QByteArray("echo:dgram6"));
+    }
+
     void aTakenPortFailsLikeDockerAndLeavesNothingBound()
     {
         EchoServer server;
