@@ -434,7 +434,10 @@ Status deleteBridge(const std::string &bridge)
         const char *type = rtnl_link_get_type(link->get());
         if (!type || std::strcmp(type, "bridge") != 0)
             return fail(ErrorCode::Conflict, "interface " + bridge + " is not a bridge");
-        return deleteLinkIfExists(sock, bridge);
+        if (auto ok = deleteLinkIfExists(sock, bridge); !ok)
+            return ok;
+        // The forwarding rules named after it would only be clutter now.
+        return removeIntraBridgeForwarding(bridge);
     });
 }
 

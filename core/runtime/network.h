@@ -85,8 +85,8 @@ Result<std::string> connectContainer(const NetworkConfig &config, pid_t childPid
 // Idempotent; also used by `berth-shim cleanup`.
 Status detachContainer(const NetworkConfig &config);
 
-// Host netns: deletes a bridge (tests and `berthd` network teardown).
-// Idempotent.
+// Host netns: deletes a bridge and the forwarding rules
+// allowIntraBridgeForwarding() added for it. Idempotent.
 Status deleteBridge(const std::string &bridge);
 
 } // namespace Berth::Runtime

@@ -141,6 +141,13 @@ private slots:
         QCOMPARE(ruleCount(pair.a.bridge), 0);
         QVERIFY(!bReachesA(pair));
         QVERIFY(removeIntraBridgeForwarding(pair.a.bridge)); // idempotent
+
+        // Deleting the bridge takes its rules along.
+        QVERIFY(allowIntraBridgeForwarding(pair.a.bridge));
+        QCOMPARE(ruleCount(pair.a.bridge), 1);
+        const Status deleted = deleteBridge(pair.a.bridge);
+        QVERIFY2(deleted, deleted ? "" : deleted.error().toString().c_str());
+        QCOMPARE(ruleCount(pair.a.bridge), 0);
     }
 
     void inetFamilyForwardChainsAreCoveredToo()
