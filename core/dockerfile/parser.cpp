@@ -1045,7 +1045,10 @@ SyntaxTree ParserImpl::run(QList<SourceLine> lines)
                     doc.content += l.text + l.lineEnd;
                 }
                 const int bodyEnd = int(i);
-                doc.bodyRange = {{bodyStart, 1}, {std::max(bodyEnd, bodyStart), int(bodyEnd >= 1 && bodyEnd <= n ? m_lines[bodyEnd - 1].text.size() : 0) + 1}};
+                if (bodyEnd >= bodyStart)
+                    doc.bodyRange = {{bodyStart, 1}, {bodyEnd, int(m_lines[bodyEnd - 1].text.size()) + 1}};
+                else // the file ends right after the instruction
+                    doc.bodyRange = {ins.range.end, ins.range.end};
                 ins.endLine = std::max(ins.endLine, bodyEnd);
                 ins.range.end = doc.bodyRange.end;
                 if (!terminated) {
