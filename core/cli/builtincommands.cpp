@@ -1,5 +1,6 @@
 #include "cliapplication.h"
 
+#include "containercommands.h"
 #include "eventscommand.h"
 #include "imagecommands.h"
 #include "infocommand.h"
@@ -22,6 +23,8 @@ void registerBuiltinCommands(CommandRegistry &registry)
     registerEventsCommand(registry);
     registerImageCommands(registry);
     registerImageTransferCommands(registry);
+    registerContainerCommands(registry);
+    registerVolumeCommands(registry);
 }
 
 } // namespace Berth::Cli

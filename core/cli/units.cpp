@@ -24,6 +24,17 @@ QString humanSize(double bytes)
     return customSize(bytes, 1000.0, units, 9);
 }
 
+QString humanSizeWithPrecision(double bytes, int precision)
+{
+    static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"};
+    int i = 0;
+    while (bytes >= 1000.0 && i < 8) {
+        bytes /= 1000.0;
+        ++i;
+    }
+    return QString::number(bytes, 'g', precision) + QLatin1String(units[i]);
+}
+
 QString bytesSize(double bytes)
 {
     static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"};

@@ -8,6 +8,9 @@ namespace Berth::Cli::Units {
 
 // go-units HumanSize: decimal units, 4 significant digits ("1.5kB", "23.5GB").
 QString humanSize(double bytes);
+// go-units HumanSizeWithPrecision: decimal units, `precision` significant
+// digits (docker ps SIZE, stats NET I/O, cp's "Successfully copied 2.05kB").
+QString humanSizeWithPrecision(double bytes, int precision);
 // go-units BytesSize: binary units, 4 significant digits ("23.54GiB").
 QString bytesSize(double bytes);
 // go-units HumanDuration (engine-api.md 8.11): "Less than a second",
