@@ -6,12 +6,20 @@
 #include "hostinfo.h"
 #include "imagearchiveroutes.h"
 #include "imageroutes.h"
+#include "containerroutes.h"
+#include "containersupervisor.h"
+#include "ipam.h"
+#include "shimruntimebackend.h"
 #include "httpserver.h"
 #include "signalhandler.h"
 #include "systemroutes.h"
 
 #include <common/errors.h>
 #include <engine/imagestore.h>
+#include <engine/containerstore.h>
+
+#include <QDir>
+#include <QThread>
 
 #include <QTimer>
 
@@ -37,6 +45,10 @@ Daemon::~Daemon()
     m_server.reset();
     m_routes.clear();
     m_worker.reset();
+    m_supervisor.reset();
+    m_runtime.reset();
+    m_ipam.reset();
+    m_containers.reset();
     m_images.reset();
 }
 
@@ -55,6 +67,8 @@ Status Daemon::start(bool handleSignals)
         return fail(Error(images.error()).wrap("open the image store in " + m_state.root().toStdString()));
     m_images = std::move(*images);
     m_worker = std::make_unique<EngineWorker>();
+    if (auto ok = startContainers(); !ok)
+        return ok;
 
     auto socket = ListeningSocket::create(m_config.socketPath, m_config.group);
     if (!socket)
@@ -66,11 +80,20 @@ Status Daemon::start(bool handleSignals)
     context.engineId = m_state.engineId();
     context.events = m_events.get();
     context.connectionCount = [this] { return m_server->connectionCount(); };
+    context.containerCounts = [this](Common::SystemInfo &info) {
+        const auto c = m_supervisor->counts();
+        info.containers = c.total;
+        info.containersRunning = c.running;
+        info.containersPaused = c.paused;
+        info.containersStopped = c.stopped;
+    };
     auto imageRoutes = std::make_unique<ImageRoutes>(ImageRoutes::Context{m_images.get(), m_worker.get(), m_events.get()});
     context.imageCount = [store = m_images.get()] { return store->imageCount(); };
     m_routes.push_back(std::make_unique<SystemRoutes>(std::move(context)));
     m_routes.push_back(std::move(imageRoutes));
     m_routes.push_back(std::make_unique<ImageArchiveRoutes>(ImageArchiveRoutes::Context{m_images.get(), m_worker.get(), m_events.get()}));
+    m_routes.push_back(std::make_unique<ContainerRoutes>(ContainerRoutes::Context{
+        m_supervisor.get(), m_images.get(), m_worker.get(), std::max(1, QThread::idealThreadCount()), {}}));
     m_routes.push_back(std::make_unique<MissingObjectRoutes>());
     for (const auto &routes : m_routes)
         routes->registerRoutes(m_server->router());
@@ -87,10 +110,46 @@ Status Daemon::start(bool handleSignals)
     }
 
     connect(m_server.get(), &HttpServer::allClosed, this, &Daemon::finishShutdown);
+    m_supervisor->adoptAll();
     if (auto ok = m_server->listen(m_socket.takeFd()); !ok)
         return fail(ok.error());
     qCInfo(lcDaemon).noquote() << "berthd" << BERTH_VERSION << "serving on" << m_config.socketPath << "root"
                                << m_config.root << "engine" << m_state.engineId();
+    return {};
+}
+
+void Daemon::setRuntimeBackend(std::unique_ptr<RuntimeBackend> backend)
+{
+    m_runtime = std::move(backend);
+}
+
+// The container store, the bridge IPAM, the shim backend and the
+// supervisor that ties them together.
+Status Daemon::startContainers()
+{
+    auto containers = Engine::ContainerStore::open(m_state.root());
+    if (!containers)
+        return fail(Error(containers.error()).wrap("open the container store in " + m_state.root().toStdString()));
+    m_containers = std::move(*containers);
+    const QString networkDir = m_state.root() + QStringLiteral("/network");
+    if (!QDir().mkpath(networkDir))
+        return fail(ErrorCode::Io, "create " + networkDir.toStdString());
+    auto ipam = Ipam::open(m_config.bridgeSubnet,
+                           networkDir + QStringLiteral("/ipam-") + m_config.bridge + QStringLiteral(".json"));
+    if (!ipam)
+        return fail(Error(ipam.error()).wrap("--bridge-subnet"));
+    m_ipam = std::make_unique<Ipam>(std::move(*ipam));
+    if (!m_runtime)
+        m_runtime = std::make_unique<ShimRuntimeBackend>(m_config.runtimePath, m_containers->containersDir());
+    ContainerSupervisor::Context context;
+    context.store = m_containers.get();
+    context.backend = m_runtime.get();
+    context.events = m_events.get();
+    context.ipam = m_ipam.get();
+    context.bridge = m_config.bridge;
+    context.cgroupParent = m_config.cgroupParent;
+    context.layersDir = m_state.root() + QStringLiteral("/layers");
+    m_supervisor = std::make_unique<ContainerSupervisor>(std::move(context));
     return {};
 }
 

@@ -9,6 +9,7 @@
 #include <QObject>
 
 namespace Berth::Engine {
+class ContainerStore;
 class ImageStore;
 }
 
@@ -18,6 +19,9 @@ class ImageStore;
 namespace Berth::Daemon {
 
 class ApiRoutes;
+class ContainerSupervisor;
+class Ipam;
+class RuntimeBackend;
 class EngineWorker;
 class ImageRoutes;
 class EventBus;
@@ -38,6 +42,9 @@ public:
     // serving. Fails (and the helper exits 1) on any set-up error.
     // With handleSignals, SIGTERM/SIGINT shut down and SIGHUP reloads.
     Status start(bool handleSignals = true);
+    // Before start(): the runtime to use instead of berth-shim (tests pass
+    // a FakeRuntimeBackend, style.md C22).
+    void setRuntimeBackend(std::unique_ptr<RuntimeBackend> backend);
 
     // Stops accepting, ends streams, closes connections, unlinks the
     // socket, releases the lock; stopped() follows.
@@ -55,6 +62,7 @@ signals:
 
 private:
     void finishShutdown();
+    Status startContainers();
 
     DaemonConfig m_config;
     StateDirectory m_state;
@@ -62,6 +70,12 @@ private:
     std::unique_ptr<EventBus> m_events;
     // The stores; only the engine worker's thread touches them.
     std::unique_ptr<Engine::ImageStore> m_images;
+    // Containers: thread-safe store, bridge addresses, the runtime and
+    // the lifecycle (main thread).
+    std::unique_ptr<Engine::ContainerStore> m_containers;
+    std::unique_ptr<Ipam> m_ipam;
+    std::unique_ptr<RuntimeBackend> m_runtime;
+    std::unique_ptr<ContainerSupervisor> m_supervisor;
     std::unique_ptr<EngineWorker> m_worker;
     std::unique_ptr<HttpServer> m_server;
     std::unique_ptr<SignalHandler> m_signals;

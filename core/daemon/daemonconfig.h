@@ -32,6 +32,12 @@ struct DaemonConfig
     qint64 maxBufferedBody = 16 * 1024 * 1024;
     // Cap on one layer's unpacked size (a decompression bomb stops here).
     quint64 maxLayerBytes = quint64(256) * 1024 * 1024 * 1024;
+    // Containers: the bridge berthd's containers attach to, its subnet
+    // (the gateway is the first address), and the cgroup below which each
+    // container's cgroup is made (v1: in every hierarchy; v2: unified).
+    QString bridge = QStringLiteral("berth0");
+    QString bridgeSubnet = QStringLiteral("172.30.0.0/16");
+    QString cgroupParent = QStringLiteral("berth");
     // Events kept for replay (docker keeps 256).
     int eventHistory = 256;
 };

@@ -34,6 +34,16 @@ int main(int argc, char *argv[])
                                          QStringLiteral("Group whose members may use the socket."),
                                          QStringLiteral("NAME"), config.group);
     const QCommandLineOption debugOption(QStringLiteral("debug"), QStringLiteral("Enable debug logging."));
+    const QCommandLineOption bridgeOption(QStringLiteral("bridge"), QStringLiteral("Bridge the containers attach to."),
+                                          QStringLiteral("NAME"), config.bridge);
+    const QCommandLineOption subnetOption(QStringLiteral("bridge-subnet"), QStringLiteral("IPv4 subnet of the bridge (CIDR)."),
+                                          QStringLiteral("CIDR"), config.bridgeSubnet);
+    const QCommandLineOption cgroupParentOption(QStringLiteral("cgroup-parent"),
+                                                QStringLiteral("Cgroup below which containers' cgroups are made."),
+                                                QStringLiteral("PATH"), config.cgroupParent);
+    const QCommandLineOption runtimeOption(QStringLiteral("runtime"), QStringLiteral("The berth-shim executable."),
+                                           QStringLiteral("PATH"));
+    parser.addOptions({bridgeOption, subnetOption, cgroupParentOption, runtimeOption});
     parser.addOptions({rootOption, socketOption, groupOption, debugOption});
     parser.process(app);
 
@@ -41,6 +51,9 @@ int main(int argc, char *argv[])
     config.socketPath = parser.value(socketOption);
     config.group = parser.value(groupOption);
     config.debug = parser.isSet(debugOption);
+    config.bridge = parser.value(bridgeOption);
+    config.bridgeSubnet = parser.value(subnetOption);
+    config.cgroupParent = parser.value(cgroupParentOption);
     config.runtimePath = QCoreApplication::applicationDirPath() + QStringLiteral("/berth-shim");
     if (!QFileInfo::exists(config.runtimePath)) {
         const QString installed = QCoreApplication::applicationDirPath()
@@ -48,6 +61,8 @@ int main(int argc, char *argv[])
         if (QFileInfo::exists(installed))
             config.runtimePath = QFileInfo(installed).canonicalFilePath();
     }
+    if (parser.isSet(runtimeOption))
+        config.runtimePath = parser.value(runtimeOption);
     if (config.debug)
         QLoggingCategory::setFilterRules(QStringLiteral("berth.*.debug=true"));
 

@@ -80,6 +80,8 @@ HttpResponse SystemRoutes::info(const HttpRequest &) const
     s.threads = HostInfo::threadCount();
     s.runtimePath = m_context.config.runtimePath;
     s.images = m_context.imageCount ? m_context.imageCount() : 0;
+    if (m_context.containerCounts)
+        m_context.containerCounts(s);
     s.debug = m_context.config.debug;
     QJsonObject o = s.toJson();
     // Fields dockerd 20.10 sends that SystemInfo does not model; the CLI

@@ -3,6 +3,8 @@
 #include "daemonconfig.h"
 #include "router.h"
 
+#include <common/systeminfo.h>
+
 #include <QString>
 
 #include <functional>
@@ -26,6 +28,8 @@ public:
         std::function<int()> connectionCount;
         // Images in the store; optional.
         std::function<int()> imageCount;
+        // Fills the container counts; optional.
+        std::function<void(Common::SystemInfo &)> containerCounts;
     };
 
     explicit SystemRoutes(Context context);

@@ -170,7 +170,8 @@ QJsonObject ContainerRecord::toJson() const
                        {QStringLiteral("mounts"), mounts},
                        {QStringLiteral("state"), st},
                        {QStringLiteral("network"), net},
-                       {QStringLiteral("execIds"), stringArray(execIds)}};
+                       {QStringLiteral("execIds"), stringArray(execIds)},
+                       {QStringLiteral("lowerDirs"), stringArray(lowerDirs)}};
 }
 
 Result<ContainerRecord> ContainerRecord::fromJson(const QJsonObject &json)
@@ -193,6 +194,7 @@ Result<ContainerRecord> ContainerRecord::fromJson(const QJsonObject &json)
     r.networkingConfig = json.value(QStringLiteral("networkingConfig")).toObject();
     r.mounts = json.value(QStringLiteral("mounts")).toArray();
     r.execIds = stringList(json.value(QStringLiteral("execIds")));
+    r.lowerDirs = stringList(json.value(QStringLiteral("lowerDirs")));
 
     const QJsonObject st = json.value(QStringLiteral("state")).toObject();
     auto status = containerStatusFromName(st.value(QStringLiteral("status")).toString());

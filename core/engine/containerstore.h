@@ -88,6 +88,9 @@ struct ContainerRecord
     ContainerState state;
     ContainerNetwork network;
     QStringList execIds;     // exec instances ("io" keeps them current)
+    // The image's layer dirs as overlay lower dirs, top first, relative to
+    // <root>/layers ("<chain hex>/diff"); fixed at create.
+    QStringList lowerDirs;
 
     bool isRunning() const
     {

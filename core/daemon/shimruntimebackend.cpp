@@ -1,0 +1,733 @@
+#include "shimruntimebackend.h"
+
+#include "daemonlogging.h"
+
+#include <QDateTime>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QPointer>
+#include <QProcess>
+#include <QSocketNotifier>
+#include <QTimer>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+extern char **environ;
+
+namespace Berth::Daemon {
+
+namespace {
+
+constexpr int kRequestTimeoutMs = 15000;
+constexpr int kShimTimeoutMs = 60000;
+constexpr qsizetype kMaxLine = 64 * 1024;
+
+std::unexpected<Error> sysFail(const QString &operation, int err)
+{
+    return fail(Error::fromErrno(operation.toStdString(), err));
+}
+
+// Connects to <bundle>/<name>, through /proc/self/fd/<dirfd>/ when the full
+// path does not fit in sun_path (README 1).
+Result<UniqueFd> connectSocket(const QString &bundle, const QString &name)
+{
+    const QByteArray full = QFile::encodeName(bundle + u'/' + name);
+    UniqueFd dir;
+    QByteArray path = full;
+    struct sockaddr_un addr = {};
+    if (size_t(full.size()) >= sizeof addr.sun_path) {
+        dir.reset(::open(QFile::encodeName(bundle).constData(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        if (!dir)
+            return sysFail(QStringLiteral("open bundle ") + bundle, errno);
+        path = "/proc/self/fd/" + QByteArray::number(dir.get()) + '/' + QFile::encodeName(name);
+        if (size_t(path.size()) >= sizeof addr.sun_path)
+            return fail(ErrorCode::InvalidArgument, "socket name too long: " + full.toStdString());
+    }
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, path.constData(), size_t(path.size()) + 1);
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd)
+        return sysFail(QStringLiteral("create socket for ") + QString::fromLocal8Bit(full), errno);
+    int rc;
+    do {
+        rc = ::connect(fd.get(), reinterpret_cast<struct sockaddr *>(&addr), sizeof addr);
+    } while (rc != 0 && errno == EINTR);
+    if (rc != 0)
+        return sysFail(QStringLiteral("connect to ") + QString::fromLocal8Bit(full), errno);
+    return fd;
+}
+
+Status writeAllFd(int fd, const QByteArray &data, const QString &what)
+{
+    qsizetype done = 0;
+    while (done < data.size()) {
+        const ssize_t n = ::send(fd, data.constData() + done, size_t(data.size() - done), MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return sysFail(QStringLiteral("write to ") + what, errno);
+        }
+        done += n;
+    }
+    return {};
+}
+
+// Reads one line, a byte at a time so nothing after the newline is taken
+// from the socket (an attach stream follows the "ok" line).
+Result<QByteArray> readLine(int fd, int timeoutMs, const QString &what)
+{
+    QByteArray line;
+    for (;;) {
+        struct pollfd p = {fd, POLLIN, 0};
+        int rc = ::poll(&p, 1, timeoutMs);
+        if (rc < 0) {
+            if (errno == EINTR)
+                continue;
+            return sysFail(QStringLiteral("wait for ") + what, errno);
+        }
+        if (rc == 0)
+            return fail(ErrorCode::Timeout, "no reply from " + what.toStdString() + " within "
+                                                + std::to_string(timeoutMs) + " ms");
+        char c;
+        const ssize_t n = ::read(fd, &c, 1);
+        if (n < 0) {
+            if (errno == EINTR || errno == EAGAIN)
+                continue;
+            return sysFail(QStringLiteral("read from ") + what, errno);
+        }
+        if (n == 0)
+            return fail(ErrorCode::Unavailable, what.toStdString() + " closed the connection without a reply");
+        if (c == '\n')
+            return line;
+        line.append(c);
+        if (line.size() > kMaxLine)
+            return fail(ErrorCode::Protocol, what.toStdString() + " sent an over-long line");
+    }
+}
+
+Result<QJsonObject> parseReply(const QByteArray &line, const QString &what)
+{
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(line, &error);
+    if (!doc.isObject())
+        return fail(ErrorCode::Protocol, what.toStdString() + " replied with something that is not a JSON object: "
+                                             + error.errorString().toStdString());
+    const QJsonObject o = doc.object();
+    if (o.contains(QStringLiteral("error"))) {
+        // The shim's own wording (docker's CLI derives 126/127 from it).
+        return fail(ErrorCode::InvalidArgument, o.value(QStringLiteral("error")).toString().toStdString());
+    }
+    return o;
+}
+
+RuntimeState stateFromJson(const QJsonObject &o)
+{
+    RuntimeState s;
+    s.status = o.value(QStringLiteral("status")).toString();
+    s.pid = o.value(QStringLiteral("pid")).toInteger();
+    s.startedAt = o.value(QStringLiteral("startedAt")).toString();
+    s.finishedAt = o.value(QStringLiteral("finishedAt")).toString();
+    s.exitCode = o.value(QStringLiteral("exitCode")).toInt();
+    s.oomKilled = o.value(QStringLiteral("oomKilled")).toBool();
+    return s;
+}
+
+RuntimeExit exitFromJson(const QJsonObject &o)
+{
+    RuntimeExit e;
+    e.exitCode = o.value(QStringLiteral("exitCode")).toInt();
+    e.signal = o.value(QStringLiteral("signal")).toInt();
+    e.oomKilled = o.value(QStringLiteral("oomKilled")).toBool();
+    e.startedAt = o.value(QStringLiteral("startedAt")).toString();
+    e.finishedAt = o.value(QStringLiteral("finishedAt")).toString();
+    e.error = o.value(QStringLiteral("error")).toString();
+    return e;
+}
+
+RuntimeCreated createdFromJson(const QJsonObject &o)
+{
+    RuntimeCreated c;
+    c.pid = o.value(QStringLiteral("pid")).toInteger();
+    c.shimPid = o.value(QStringLiteral("shimPid")).toInteger();
+    for (const QJsonValue &v : o.value(QStringLiteral("ports")).toArray()) {
+        const QJsonObject p = v.toObject();
+        c.ports.append(RuntimePort{p.value(QStringLiteral("protocol")).toString(QStringLiteral("tcp")),
+                                   p.value(QStringLiteral("hostIp")).toString(),
+                                   p.value(QStringLiteral("hostPort")).toInt(),
+                                   p.value(QStringLiteral("containerPort")).toInt()});
+    }
+    return c;
+}
+
+QJsonObject attachMessage(const RuntimeAttachOptions &options)
+{
+    QJsonArray keys;
+    for (char c : options.detachKeys)
+        keys.append(int(static_cast<unsigned char>(c)));
+    return QJsonObject{{QStringLiteral("op"), QStringLiteral("attach")},
+                       {QStringLiteral("stdin"), options.stdinStream},
+                       {QStringLiteral("stdout"), options.stdoutStream},
+                       {QStringLiteral("stderr"), options.stderrStream},
+                       {QStringLiteral("detachKeys"), keys}};
+}
+
+// Field 22 of /proc/<pid>/stat (start time in clock ticks), or -1.
+qint64 processStartTime(qint64 pid)
+{
+    QFile f(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    const QByteArray stat = f.readAll();
+    const qsizetype close = stat.lastIndexOf(')');
+    if (close < 0)
+        return -1;
+    const QList<QByteArray> fields = stat.mid(close + 2).split(' ');
+    // fields[0] is field 3 (state): field 22 is fields[19].
+    if (fields.size() < 20)
+        return -1;
+    bool ok = false;
+    const qint64 t = fields.at(19).toLongLong(&ok);
+    return ok ? t : -1;
+}
+
+Result<QJsonObject> readJsonFile(const QString &path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return fail(ErrorCode::NotFound, "open " + path.toStdString() + ": " + f.errorString().toStdString());
+    const QJsonDocument doc = QJsonDocument::fromJson(f.read(kMaxLine));
+    if (!doc.isObject())
+        return fail(ErrorCode::Protocol, path.toStdString() + " is not a JSON object");
+    return doc.object();
+}
+
+// The root of a container while `berth-shim rootfs` (or the container's
+// init) keeps it: an O_PATH fd of /proc/<pid>/root.
+class ShimRootfsHandle : public RootfsHandle
+{
+public:
+    ShimRootfsHandle(UniqueFd root, qint64 pid, pid_t helper, UniqueFd helperStdin)
+        : m_root(std::move(root)), m_pid(pid), m_helper(helper), m_helperStdin(std::move(helperStdin))
+    {}
+    ~ShimRootfsHandle() override
+    {
+        m_root.reset();
+        if (m_helper > 0) {
+            // End of stdin tells the helper to unmount and exit; reap it
+            // off the caller's thread.
+            m_helperStdin.reset();
+            std::thread([pid = m_helper] {
+                int status;
+                while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+            }).detach();
+        }
+    }
+    int dirFd() const override { return m_root.get(); }
+    qint64 pid() const override { return m_pid; }
+
+private:
+    UniqueFd m_root;
+    qint64 m_pid;
+    pid_t m_helper;
+    UniqueFd m_helperStdin;
+};
+
+} // namespace
+
+struct ShimRuntimeBackend::Watch
+{
+    QString id;
+    QString execId;
+    UniqueFd fd;
+    std::unique_ptr<QSocketNotifier> notifier;
+    QByteArray buffer;
+    bool reported = false;
+};
+
+ShimRuntimeBackend::ShimRuntimeBackend(const QString &shimPath, const QString &containersDir, QObject *parent)
+    : RuntimeBackend(parent)
+    , m_shimPath(shimPath)
+    , m_containersDir(containersDir)
+{
+    m_pool.setMaxThreadCount(8);
+    m_pool.setObjectName(QStringLiteral("berth-runtime"));
+}
+
+ShimRuntimeBackend::~ShimRuntimeBackend()
+{
+    m_watches.clear();
+    m_pool.waitForDone();
+}
+
+QString ShimRuntimeBackend::runtimeName() const
+{
+    return QStringLiteral("berth-shim");
+}
+
+QString ShimRuntimeBackend::bundle(const QString &id) const
+{
+    return m_containersDir + u'/' + id;
+}
+
+template<typename T>
+void ShimRuntimeBackend::offload(std::function<T()> job, std::function<void(T)> deliver)
+{
+    QPointer<ShimRuntimeBackend> self(this);
+    m_pool.start([self, job = std::move(job), deliver = std::move(deliver)] {
+        auto result = std::make_shared<T>(job());
+        if (!self)
+            return;
+        QMetaObject::invokeMethod(self.data(), [deliver, result] { deliver(std::move(*result)); },
+                                  Qt::QueuedConnection);
+    });
+}
+
+void ShimRuntimeBackend::request(const QString &id, const QString &socketName, const QJsonObject &message,
+                                 Callback<QJsonObject> done)
+{
+    const QString dir = bundle(id);
+    const QByteArray line = QJsonDocument(message).toJson(QJsonDocument::Compact) + '\n';
+    offload<Result<QJsonObject>>(
+        [dir, socketName, line]() -> Result<QJsonObject> {
+            const QString what = QStringLiteral("shim socket ") + dir + u'/' + socketName;
+            auto fd = connectSocket(dir, socketName);
+            if (!fd)
+                return fail(fd.error());
+            if (auto ok = writeAllFd(fd->get(), line, what); !ok)
+                return fail(ok.error());
+            auto reply = readLine(fd->get(), kRequestTimeoutMs, what);
+            if (!reply)
+                return fail(reply.error());
+            return parseReply(*reply, what);
+        },
+        std::move(done));
+}
+
+void ShimRuntimeBackend::runShim(const QStringList &arguments, Callback<QJsonObject> done)
+{
+    auto *process = new QProcess(this);
+    process->setProgram(m_shimPath);
+    process->setArguments(arguments);
+    process->setProcessChannelMode(QProcess::SeparateChannels);
+    process->setStandardInputFile(QProcess::nullDevice());
+    auto finished = std::make_shared<bool>(false);
+    const QString what = QStringLiteral("berth-shim ") + arguments.value(0);
+    auto finish = [process, done, finished, what](Result<QJsonObject> result) {
+        if (*finished)
+            return;
+        *finished = true;
+        process->deleteLater();
+        done(std::move(result));
+    };
+    connect(process, &QProcess::errorOccurred, this, [process, finish, what](QProcess::ProcessError error) {
+        if (error == QProcess::FailedToStart)
+            finish(fail(ErrorCode::Internal, "run " + what.toStdString() + " (" + process->program().toStdString()
+                                                 + "): " + process->errorString().toStdString()));
+    });
+    connect(process, &QProcess::finished, this, [process, finish, what](int exitCode, QProcess::ExitStatus status) {
+        const QByteArray err = process->readAllStandardError().trimmed();
+        if (!err.isEmpty())
+            qCDebug(lcDaemon).noquote() << what << "stderr:" << QString::fromLocal8Bit(err);
+        const QList<QByteArray> lines = process->readAllStandardOutput().trimmed().split('\n');
+        const QByteArray line = lines.isEmpty() ? QByteArray() : lines.last().trimmed();
+        if (line.isEmpty()) {
+            const std::string why = status == QProcess::CrashExit ? "crashed" : "exited " + std::to_string(exitCode);
+            finish(fail(ErrorCode::Internal, what.toStdString() + " " + why + " without a reply"
+                                                 + (err.isEmpty() ? std::string() : ": " + err.toStdString())));
+            return;
+        }
+        finish(parseReply(line, what));
+    });
+    QTimer *timer = new QTimer(process);
+    timer->setSingleShot(true);
+    connect(timer, &QTimer::timeout, this, [process, finish, what] {
+        process->kill();
+        finish(fail(ErrorCode::Timeout, what.toStdString() + " did not answer within "
+                                            + std::to_string(kShimTimeoutMs / 1000) + " s"));
+    });
+    timer->start(kShimTimeoutMs);
+    process->start();
+}
+
+void ShimRuntimeBackend::create(const QString &id, Callback<RuntimeCreated> done)
+{
+    runShim({QStringLiteral("create"), QStringLiteral("--bundle"), bundle(id)},
+            [done](Result<QJsonObject> reply) {
+                if (!reply)
+                    return done(fail(reply.error()));
+                done(createdFromJson(*reply));
+            });
+}
+
+void ShimRuntimeBackend::start(const QString &id, StatusCallback done)
+{
+    request(id, QStringLiteral("shim.sock"), QJsonObject{{QStringLiteral("op"), QStringLiteral("start")}},
+            [done](Result<QJsonObject> reply) { done(reply ? Status() : Status(fail(reply.error()))); });
+}
+
+void ShimRuntimeBackend::attach(const QString &id, const RuntimeAttachOptions &options, Callback<UniqueFd> done)
+{
+    execAttach(id, QString(), options, std::move(done));
+}
+
+void ShimRuntimeBackend::resize(const QString &id, int height, int width, StatusCallback done)
+{
+    execResize(id, QString(), height, width, std::move(done));
+}
+
+void ShimRuntimeBackend::kill(const QString &id, int signal, StatusCallback done)
+{
+    execKill(id, QString(), signal, std::move(done));
+}
+
+void ShimRuntimeBackend::state(const QString &id, Callback<RuntimeState> done)
+{
+    request(id, QStringLiteral("shim.sock"), QJsonObject{{QStringLiteral("op"), QStringLiteral("state")}},
+            [done](Result<QJsonObject> reply) {
+                if (!reply)
+                    return done(fail(reply.error()));
+                done(stateFromJson(*reply));
+            });
+}
+
+void ShimRuntimeBackend::watch(const QString &id)
+{
+    startWatch(id, QString());
+}
+
+void ShimRuntimeBackend::execCreate(const QString &id, const QString &execId, qint64 containerPid,
+                                    Callback<RuntimeCreated> done)
+{
+    runShim({QStringLiteral("exec"), QStringLiteral("--bundle"), bundle(id), QStringLiteral("--exec-id"), execId,
+             QStringLiteral("--pid"), QString::number(containerPid)},
+            [done](Result<QJsonObject> reply) {
+                if (!reply)
+                    return done(fail(reply.error()));
+                done(createdFromJson(*reply));
+            });
+}
+
+void ShimRuntimeBackend::execStart(const QString &id, const QString &execId, StatusCallback done)
+{
+    request(id, QStringLiteral("exec/") + execId + QStringLiteral(".sock"),
+            QJsonObject{{QStringLiteral("op"), QStringLiteral("start")}},
+            [done](Result<QJsonObject> reply) { done(reply ? Status() : Status(fail(reply.error()))); });
+}
+
+void ShimRuntimeBackend::execAttach(const QString &id, const QString &execId, const RuntimeAttachOptions &options,
+                                    Callback<UniqueFd> done)
+{
+    const QString dir = bundle(id);
+    const QString socketName = execId.isEmpty() ? QStringLiteral("shim.sock")
+                                                : QString(QStringLiteral("exec/") + execId + QStringLiteral(".sock"));
+    const QByteArray line = QJsonDocument(attachMessage(options)).toJson(QJsonDocument::Compact) + '\n';
+    // UniqueFd is move-only: carry it in a shared_ptr through the queue.
+    offload<std::shared_ptr<Result<UniqueFd>>>(
+        [dir, socketName, line]() {
+            auto out = std::make_shared<Result<UniqueFd>>(fail(ErrorCode::Internal, "attach"));
+            const QString what = QStringLiteral("shim socket ") + dir + u'/' + socketName;
+            auto fd = connectSocket(dir, socketName);
+            if (!fd) {
+                *out = fail(Error(fd.error()).wrap("attach"));
+                return out;
+            }
+            if (auto ok = writeAllFd(fd->get(), line, what); !ok) {
+                *out = fail(ok.error());
+                return out;
+            }
+            auto reply = readLine(fd->get(), kRequestTimeoutMs, what);
+            if (!reply) {
+                *out = fail(reply.error());
+                return out;
+            }
+            if (auto parsed = parseReply(*reply, what); !parsed) {
+                *out = fail(parsed.error());
+                return out;
+            }
+            *out = std::move(*fd);
+            return out;
+        },
+        [done](std::shared_ptr<Result<UniqueFd>> result) { done(std::move(*result)); });
+}
+
+void ShimRuntimeBackend::execResize(const QString &id, const QString &execId, int height, int width,
+                                    StatusCallback done)
+{
+    const QString socketName = execId.isEmpty() ? QStringLiteral("shim.sock")
+                                                : QString(QStringLiteral("exec/") + execId + QStringLiteral(".sock"));
+    request(id, socketName,
+            QJsonObject{{QStringLiteral("op"), QStringLiteral("resize")},
+                        {QStringLiteral("height"), height},
+                        {QStringLiteral("width"), width}},
+            [done](Result<QJsonObject> reply) { done(reply ? Status() : Status(fail(reply.error()))); });
+}
+
+void ShimRuntimeBackend::execKill(const QString &id, const QString &execId, int signal, StatusCallback done)
+{
+    const QString socketName = execId.isEmpty() ? QStringLiteral("shim.sock")
+                                                : QString(QStringLiteral("exec/") + execId + QStringLiteral(".sock"));
+    request(id, socketName,
+            QJsonObject{{QStringLiteral("op"), QStringLiteral("kill")}, {QStringLiteral("signal"), signal}},
+            [done](Result<QJsonObject> reply) { done(reply ? Status() : Status(fail(reply.error()))); });
+}
+
+void ShimRuntimeBackend::execWatch(const QString &id, const QString &execId)
+{
+    startWatch(id, execId);
+}
+
+void ShimRuntimeBackend::startWatch(const QString &id, const QString &execId)
+{
+    const QString key = execId.isEmpty() ? id : QString(id + u'/' + execId);
+    if (m_watches.contains(key))
+        return;
+    auto watch = std::make_shared<Watch>();
+    watch->id = id;
+    watch->execId = execId;
+    m_watches.insert(key, watch);
+    const QString dir = bundle(id);
+    const QString socketName = execId.isEmpty() ? QStringLiteral("shim.sock")
+                                                : QString(QStringLiteral("exec/") + execId + QStringLiteral(".sock"));
+    offload<std::shared_ptr<Result<UniqueFd>>>(
+        [dir, socketName]() {
+            auto out = std::make_shared<Result<UniqueFd>>(fail(ErrorCode::Internal, "watch"));
+            auto fd = connectSocket(dir, socketName);
+            if (!fd) {
+                *out = fail(fd.error());
+                return out;
+            }
+            if (auto ok = writeAllFd(fd->get(), "{\"op\":\"watch\"}\n", socketName); !ok) {
+                *out = fail(ok.error());
+                return out;
+            }
+            ::fcntl(fd->get(), F_SETFL, ::fcntl(fd->get(), F_GETFL) | O_NONBLOCK);
+            *out = std::move(*fd);
+            return out;
+        },
+        [this, key, watch](std::shared_ptr<Result<UniqueFd>> fd) {
+            if (m_watches.value(key) != watch)
+                return;
+            if (!*fd) {
+                // No shim to ask: what it left on disk says how it ended.
+                qCDebug(lcDaemon).noquote() << "watch" << key << QString::fromStdString(fd->error().toString());
+                watchEnded(key);
+                return;
+            }
+            watch->fd = std::move(**fd);
+            watch->notifier = std::make_unique<QSocketNotifier>(watch->fd.get(), QSocketNotifier::Read);
+            connect(watch->notifier.get(), &QSocketNotifier::activated, this, [this, key, watch] {
+                char buf[4096];
+                for (;;) {
+                    const ssize_t n = ::read(watch->fd.get(), buf, sizeof buf);
+                    if (n > 0) {
+                        watch->buffer.append(buf, n);
+                        continue;
+                    }
+                    if (n < 0 && errno == EINTR)
+                        continue;
+                    if (n < 0 && errno == EAGAIN)
+                        break;
+                    // EOF or error: the shim is gone.
+                    watch->notifier->setEnabled(false);
+                    watchEnded(key);
+                    return;
+                }
+                qsizetype nl;
+                while ((nl = watch->buffer.indexOf('\n')) >= 0) {
+                    const QByteArray line = watch->buffer.left(nl);
+                    watch->buffer.remove(0, nl + 1);
+                    const QJsonObject o = QJsonDocument::fromJson(line).object();
+                    if (o.value(QStringLiteral("status")).toString() == QLatin1String("exited")) {
+                        watch->notifier->setEnabled(false);
+                        watchEnded(key);
+                        return;
+                    }
+                }
+            });
+        });
+}
+
+// The watch connection ended (exit line, EOF, or no shim at all): report the
+// exit once, from exit.json, or 255 "shim died" when there is none.
+void ShimRuntimeBackend::watchEnded(const QString &key)
+{
+    auto watch = m_watches.take(key);
+    if (!watch || watch->reported)
+        return;
+    watch->reported = true;
+    const QString dir = bundle(watch->id);
+    const QString exitPath = watch->execId.isEmpty()
+        ? QString(dir + QStringLiteral("/exit.json"))
+        : QString(dir + QStringLiteral("/exec/") + watch->execId + QStringLiteral(".exit.json"));
+    auto json = readJsonFile(exitPath);
+    RuntimeExit exit;
+    if (json) {
+        exit = exitFromJson(*json);
+    } else {
+        exit.exitCode = 255;
+        exit.error = QStringLiteral("shim died");
+        exit.finishedAt = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
+        if (watch->execId.isEmpty())
+            cleanup(watch->id, [id = watch->id](Status ok) {
+                if (!ok)
+                    qCWarning(lcDaemon).noquote() << "cleanup of" << id << QString::fromStdString(ok.error().toString());
+            });
+    }
+    const QString id = watch->id;
+    const QString execId = watch->execId;
+    // Deliver from the event loop, never from inside watch().
+    QMetaObject::invokeMethod(this, [this, id, execId, exit] {
+        if (execId.isEmpty())
+            emit exited(id, exit);
+        else
+            emit execExited(id, execId, exit);
+    }, Qt::QueuedConnection);
+}
+
+void ShimRuntimeBackend::openRootfs(const QString &id, qint64 pid, Callback<std::shared_ptr<RootfsHandle>> done)
+{
+    const QString dir = bundle(id);
+    const QByteArray shim = QFile::encodeName(m_shimPath);
+    using HandleResult = std::shared_ptr<Result<std::shared_ptr<RootfsHandle>>>;
+    offload<HandleResult>(
+        [dir, shim, pid]() -> HandleResult {
+            auto out = std::make_shared<Result<std::shared_ptr<RootfsHandle>>>(fail(ErrorCode::Internal, "rootfs"));
+            if (pid > 0) {
+                const qint64 before = processStartTime(pid);
+                UniqueFd root(::open(QByteArray("/proc/" + QByteArray::number(pid) + "/root").constData(),
+                                     O_PATH | O_DIRECTORY | O_CLOEXEC));
+                if (!root) {
+                    *out = sysFail(QStringLiteral("open the root of process %1").arg(pid), errno);
+                    return out;
+                }
+                // The pid may have been reused between the caller's look and
+                // the open: the start time must not have changed.
+                if (before < 0 || processStartTime(pid) != before) {
+                    *out = fail(ErrorCode::Conflict, "container process " + std::to_string(pid) + " is gone");
+                    return out;
+                }
+                *out = std::shared_ptr<RootfsHandle>(new ShimRootfsHandle(std::move(root), pid, 0, UniqueFd()));
+                return out;
+            }
+            int in[2], outp[2];
+            if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(outp, O_CLOEXEC) != 0) {
+                *out = sysFail(QStringLiteral("create pipes for berth-shim rootfs"), errno);
+                return out;
+            }
+            UniqueFd inRead(in[0]), inWrite(in[1]), outRead(outp[0]), outWrite(outp[1]);
+            posix_spawn_file_actions_t actions;
+            posix_spawn_file_actions_init(&actions);
+            posix_spawn_file_actions_adddup2(&actions, inRead.get(), 0);
+            posix_spawn_file_actions_adddup2(&actions, outWrite.get(), 1);
+            const QByteArray bundleArg = QFile::encodeName(dir);
+            char *argv[] = {const_cast<char *>(shim.constData()), const_cast<char *>("rootfs"),
+                            const_cast<char *>("--bundle"), const_cast<char *>(bundleArg.constData()), nullptr};
+            pid_t helper = 0;
+            const int rc = ::posix_spawn(&helper, shim.constData(), &actions, nullptr, argv, environ);
+            posix_spawn_file_actions_destroy(&actions);
+            inRead.reset();
+            outWrite.reset();
+            if (rc != 0) {
+                *out = sysFail(QStringLiteral("run ") + QString::fromLocal8Bit(shim) + QStringLiteral(" rootfs"), rc);
+                return out;
+            }
+            auto reap = [helper] {
+                int status;
+                while (::waitpid(helper, &status, 0) < 0 && errno == EINTR) {}
+            };
+            auto line = readLine(outRead.get(), kRequestTimeoutMs, QStringLiteral("berth-shim rootfs"));
+            if (!line) {
+                inWrite.reset();
+                ::kill(helper, SIGKILL);
+                reap();
+                *out = fail(line.error());
+                return out;
+            }
+            auto reply = parseReply(*line, QStringLiteral("berth-shim rootfs"));
+            if (!reply) {
+                inWrite.reset();
+                reap();
+                *out = fail(reply.error());
+                return out;
+            }
+            const qint64 mountPid = reply->value(QStringLiteral("pid")).toInteger();
+            UniqueFd root(::open(QByteArray("/proc/" + QByteArray::number(mountPid) + "/root").constData(),
+                                 O_PATH | O_DIRECTORY | O_CLOEXEC));
+            if (!root) {
+                *out = sysFail(QStringLiteral("open the root of process %1").arg(mountPid), errno);
+                inWrite.reset();
+                reap();
+                return out;
+            }
+            *out = std::shared_ptr<RootfsHandle>(new ShimRootfsHandle(std::move(root), mountPid, helper, std::move(inWrite)));
+            return out;
+        },
+        [done](HandleResult result) { done(std::move(*result)); });
+}
+
+void ShimRuntimeBackend::cleanup(const QString &id, StatusCallback done)
+{
+    runShim({QStringLiteral("cleanup"), QStringLiteral("--bundle"), bundle(id)},
+            [done](Result<QJsonObject> reply) { done(reply ? Status() : Status(fail(reply.error()))); });
+}
+
+void ShimRuntimeBackend::adopt(const QString &id, Callback<RuntimeAdoption> done)
+{
+    const QString dir = bundle(id);
+    QFile pidFile(dir + QStringLiteral("/shim.pid"));
+    bool alive = false;
+    if (pidFile.open(QIODevice::ReadOnly)) {
+        const QList<QByteArray> parts = pidFile.readAll().simplified().split(' ');
+        if (parts.size() >= 2) {
+            const qint64 pid = parts.at(0).toLongLong();
+            const qint64 start = parts.at(1).toLongLong();
+            alive = pid > 0 && processStartTime(pid) == start;
+        }
+    }
+    if (alive) {
+        state(id, [this, id, done](Result<RuntimeState> s) {
+            if (!s) {
+                // The shim is there but does not answer: treat as gone.
+                RuntimeAdoption a;
+                a.exit.exitCode = 255;
+                a.exit.error = QStringLiteral("shim died");
+                return done(a);
+            }
+            RuntimeAdoption a;
+            a.alive = true;
+            a.state = *s;
+            if (s->status != QLatin1String("created"))
+                watch(id);
+            done(a);
+        });
+        return;
+    }
+    RuntimeAdoption a;
+    if (auto json = readJsonFile(dir + QStringLiteral("/exit.json"))) {
+        a.exit = exitFromJson(*json);
+        // The shim tears down after writing exit.json; make sure it finished.
+        cleanup(id, [done, a](Status) { done(a); });
+        return;
+    }
+    a.exit.exitCode = 255;
+    a.exit.error = QStringLiteral("shim died");
+    a.exit.finishedAt = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
+    cleanup(id, [done, a](Status ok) {
+        if (!ok)
+            qCWarning(lcDaemon).noquote() << "cleanup:" << QString::fromStdString(ok.error().toString());
+        done(a);
+    });
+}
+
+} // namespace Berth::Daemon
