@@ -13,9 +13,11 @@
 #include "httpserver.h"
 #include "signalhandler.h"
 #include "systemroutes.h"
+#include "volumeroutes.h"
 
 #include <common/errors.h>
 #include <engine/imagestore.h>
+#include <engine/volumestore.h>
 #include <engine/containerstore.h>
 
 #include <QDir>
@@ -66,6 +68,10 @@ Status Daemon::start(bool handleSignals)
     if (!images)
         return fail(Error(images.error()).wrap("open the image store in " + m_state.root().toStdString()));
     m_images = std::move(*images);
+    auto volumes = Engine::VolumeStore::open(m_state.root() + QStringLiteral("/volumes"));
+    if (!volumes)
+        return fail(Error(volumes.error()).wrap("open the volume store in " + m_state.root().toStdString()));
+    m_volumes = std::move(*volumes);
     m_worker = std::make_unique<EngineWorker>();
     if (auto ok = startContainers(); !ok)
         return ok;
@@ -92,6 +98,8 @@ Status Daemon::start(bool handleSignals)
     m_routes.push_back(std::make_unique<SystemRoutes>(std::move(context)));
     m_routes.push_back(std::move(imageRoutes));
     m_routes.push_back(std::make_unique<ImageArchiveRoutes>(ImageArchiveRoutes::Context{m_images.get(), m_worker.get(), m_events.get()}));
+    // usage: VolumeRoutes::containerUsage(<container store>) once berthd opens one
+    m_routes.push_back(std::make_unique<VolumeRoutes>(VolumeRoutes::Context{m_volumes.get(), m_events.get(), {}}));
     m_routes.push_back(std::make_unique<ContainerRoutes>(ContainerRoutes::Context{
         m_supervisor.get(), m_images.get(), m_worker.get(), std::max(1, QThread::idealThreadCount()), {}}));
     m_routes.push_back(std::make_unique<MissingObjectRoutes>());

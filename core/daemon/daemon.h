@@ -11,6 +11,7 @@
 namespace Berth::Engine {
 class ContainerStore;
 class ImageStore;
+class VolumeStore;
 }
 
 #include <memory>
@@ -70,6 +71,7 @@ private:
     std::unique_ptr<EventBus> m_events;
     // The stores; only the engine worker's thread touches them.
     std::unique_ptr<Engine::ImageStore> m_images;
+    std::unique_ptr<Engine::VolumeStore> m_volumes;
     // Containers: thread-safe store, bridge addresses, the runtime and
     // the lifecycle (main thread).
     std::unique_ptr<Engine::ContainerStore> m_containers;

@@ -201,9 +201,6 @@ void MissingObjectRoutes::registerRoutes(Router &router)
     router.addReplyRoute("GET", QStringLiteral("/networks/{id}"), [](const HttpRequest &r) {
         return HttpResponse::error(404, QStringLiteral("network %1 not found").arg(r.capture(QStringLiteral("id"))));
     });
-    router.addReplyRoute("GET", QStringLiteral("/volumes/{name}"), [](const HttpRequest &r) {
-        return HttpResponse::error(404, QStringLiteral("get %1: no such volume").arg(r.capture(QStringLiteral("name"))));
-    });
     router.addReplyRoute("GET", QStringLiteral("/plugins/{name*}/json"), [](const HttpRequest &r) {
         return HttpResponse::error(404, QStringLiteral("plugin \"%1\" not found").arg(r.capture(QStringLiteral("name"))));
     });

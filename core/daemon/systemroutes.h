@@ -46,7 +46,7 @@ private:
 
 // JSON 404s for object kinds Berth does not have yet, so `docker inspect X`
 // walks on to "No such object" as it does against dockerd (engine-api.md
-// rule 20): networks, volumes, plugins. Later issues replace them with
+// rule 20): networks and plugins (volumes: VolumeRoutes). Later issues replace them with
 // real resources.
 class MissingObjectRoutes : public ApiRoutes
 {

@@ -1,0 +1,55 @@
+#pragma once
+
+#include "router.h"
+
+#include <engine/volumestore.h>
+
+namespace Berth::Engine {
+class ContainerStore;
+}
+
+namespace Berth::Daemon {
+
+class EventBus;
+
+// The volume API (engine-api.md 10, P2; docker 20.10 behaviour at API 1.41):
+//   GET    /volumes                 filters dangling, driver, label, name
+//   POST   /volumes/create          201 with the volume
+//   GET    /volumes/{name}          404 "get X: no such volume"
+//   DELETE /volumes/{name}?force=   409 "remove X: volume is in use - [ids]"
+//   POST   /volumes/prune           every unused volume (label / label! filters)
+// Emits volume create and destroy events; mount and unmount come from the
+// container supervisor, which knows when a container starts and stops.
+class VolumeRoutes : public ApiRoutes
+{
+public:
+    struct Context
+    {
+        Engine::VolumeStore *volumes = nullptr;
+        EventBus *events = nullptr;
+        // IDs of the containers (running or not) whose mounts name the volume.
+        Engine::VolumeUsageCallback usage;
+    };
+
+    explicit VolumeRoutes(Context context);
+    void registerRoutes(Router &router) override;
+
+    // Usage from the containers' Mounts (entries of Type "volume" naming it).
+    static Engine::VolumeUsageCallback containerUsage(const Engine::ContainerStore *containers);
+
+    // The Volume JSON of GET /volumes/{name} (also used by inspect of -v mounts).
+    static QJsonObject volumeJson(const Engine::VolumeRecord &record);
+
+private:
+    HttpResponse list(const HttpRequest &request) const;
+    HttpResponse create(const HttpRequest &request) const;
+    HttpResponse inspect(const HttpRequest &request) const;
+    HttpResponse remove(const HttpRequest &request) const;
+    HttpResponse prune(const HttpRequest &request) const;
+    void publish(const QString &action, const Engine::VolumeRecord &record) const;
+    QStringList usersOf(const QString &name) const;
+
+    Context m_context;
+};
+
+} // namespace Berth::Daemon
