@@ -122,6 +122,19 @@ QString StageEvaluator::copyCreatedBy(InstructionKind kind, const QString &chown
     return (m_config.effectiveShell() + QStringList{QStringLiteral("#(nop) ") + comment}).join(u' ');
 }
 
+StageEvaluator::SourceKind StageEvaluator::sourceKind(const Instruction &ins, const QString &source)
+{
+    if (source.startsWith(u"<<") || (source.contains(u"<<") && source.front().isDigit())) {
+        for (const Heredoc &h : ins.heredocs) {
+            if (source.endsWith(h.name))
+                return SourceKind::Heredoc;
+        }
+    }
+    if (source.startsWith(u"http://") || source.startsWith(u"https://"))
+        return SourceKind::Url;
+    return SourceKind::Local;
+}
+
 QString StageEvaluator::healthcheckText(const HealthConfig &h)
 {
     // Docker Engine 20.10's HealthConfig (API 1.41) has no StartInterval,
@@ -278,16 +291,16 @@ Result<EvaluatedInstruction> StageEvaluator::evaluate(int index)
         }
         for (qsizetype i = 0; i < ins.arguments.size(); ++i) {
             const QString &word = ins.arguments[i].value;
-            const bool heredocSource = i + 1 < ins.arguments.size()
-                                       && std::any_of(ins.heredocs.cbegin(), ins.heredocs.cend(),
-                                                      [&](const Heredoc &h) { return word.contains(u"<<") && word.endsWith(h.name); });
-            if (heredocSource) {
+            const bool isSource = i + 1 < ins.arguments.size();
+            if (isSource && sourceKind(ins, word) == SourceKind::Heredoc) {
                 step.arguments.append(word);
                 continue;
             }
             Result<QString> v = expand(ins, word);
             if (!v)
                 return std::unexpected(v.error());
+            if (isSource && ins.kind == InstructionKind::Copy && sourceKind(ins, *v) == SourceKind::Url)
+                return std::unexpected(lineError(ins, QStringLiteral("source can't be a URL for COPY")));
             step.arguments.append(*v);
         }
         step.emptyLayer = false;

@@ -91,6 +91,12 @@ public:
     // (chown, when given, is written as --chown=<value> right before the hash).
     QString copyCreatedBy(InstructionKind kind, const QString &chown, const QString &sourceHash,
                           const QString &destination) const;
+    enum class SourceKind { Local, Url, Heredoc };
+    // Where a COPY/ADD source comes from: an http(s) URL (ADD downloads it;
+    // COPY refuses it), a heredoc of the instruction, or the build context
+    // (where ADD unpacks local tar archives).
+    static SourceKind sourceKind(const Instruction &ins, const QString &source);
+
     // fmt %q of a *HealthConfig, as "HEALTHCHECK <this>" in the history
     // (Docker Engine 20.10's fields: test, interval, timeout, start period, retries).
     static QString healthcheckText(const HealthConfig &health);

@@ -329,6 +329,8 @@ private slots:
         QString error;
         history(u"FROM busybox\nENV A=1\nWORKDIR ${A:?needs a value}/x\nUSER ${NOPE:?is required}\n", {}, &error);
         QCOMPARE(error, QStringLiteral("line 4: failed to process \"${NOPE:?is required}\": NOPE: is required"));
+        history(u"FROM busybox\nENV U=https://example.invalid/x\nCOPY $U /x\n", {}, &error);
+        QCOMPARE(error, QStringLiteral("line 3: source can't be a URL for COPY"));
         history(u"FROM busybox\nEXPOSE 80/ftp\n", {}, &error);
         QCOMPARE(error, QStringLiteral("line 2: invalid proto: ftp"));
     }
