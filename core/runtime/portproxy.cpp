@@ -15,6 +15,8 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/securebits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -571,6 +573,23 @@ void closeInheritedFds(std::vector<int> keep)
     _exit(1);
 }
 
+// The proxy needs no privilege once its ports are bound: it only accepts,
+// connects and copies bytes from the network. Drop every capability (and
+// the way back through execve) so a bug in that path cannot be used for
+// more. Best effort for the securebits (needs CAP_SETPCAP, which a non-root
+// caller lacks); dropping capabilities itself cannot fail for lack of them.
+void dropPrivileges()
+{
+    prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP
+                                 | SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED);
+    for (unsigned long cap = 0; cap <= CAP_LAST_CAP; ++cap)
+        prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2] = {};
+    syscall(SYS_capset, &header, data);
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+}
+
 // Runs in the forked child; never returns.
 [[noreturn]] void runChild(const std::vector<PortMapping> &ports, const SockAddr &target,
                            const PortProxyOptions &options, pid_t parent, int controlFd,
@@ -660,6 +679,7 @@ void closeInheritedFds(std::vector<int> keep)
     ProxyLoop loop(options, parent);
     if (const int error = loop.prepare(); error != 0)
         reportFailure(reportFd, ErrorCode::Io, error, "set up the port proxy's event loop");
+    dropPrivileges();
     writeAll(reportFd, reply);
     ::close(reportFd);
     _exit(loop.run(controlFd, std::move(listeners)));

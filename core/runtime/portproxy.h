@@ -36,7 +36,9 @@ struct PortProxyOptions
 // port is already allocated", and nothing stays bound. The child ends on
 // stop(), when the object is destroyed, or when its parent dies
 // (PR_SET_PDEATHSIG plus a getppid() check). The child closes every
-// inherited fd except stderr; stdin and stdout become /dev/null.
+// inherited fd except stderr; stdin and stdout become /dev/null. Once its
+// ports are bound it drops every capability (bounding set included) and
+// sets no_new_privs.
 //
 // Must be called from a single-threaded process (it forks).
 class PortProxy

@@ -481,6 +481,25 @@ private slots:
         QVERIFY(waitFor([&] { return canBind(SOCK_STREAM, Loopback, static_cast<uint16_t>(message[1])); }));
     }
 
+    void theProxyRunsWithoutPrivilege()
+    {
+        EchoServer server;
+        QVERIFY(server.start(Loopback));
+        auto proxy = PortProxy::start({PortMapping{"tcp", Loopback, 0, server.echoPort}}, Loopback);
+        QVERIFY(proxy);
+        QFile status(QStringLiteral("/proc/%1/status").arg(proxy->pid()));
+        QVERIFY(status.open(QIODevice::ReadOnly));
+        const QByteArray text = status.readAll();
+        QVERIFY2(text.contains("CapEff:\t0000000000000000"), text.constData());
+        QVERIFY(text.contains("CapPrm:\t0000000000000000"));
+        QVERIFY(text.contains("CapBnd:\t0000000000000000") || !isRoot());
+        QVERIFY(text.contains("NoNewPrivs:\t1"));
+        // And it still does its job.
+        UniqueFd fd = connectTcp(Loopback, proxy->bound()[0].hostPort);
+        QVERIFY(sendAll(fd.get(), "unprivileged"));
+        QCOMPARE(receive(fd.get(), 12), QByteArray("unprivileged"));
+    }
+
     void theProxyHoldsNoInheritedDescriptors()
     {
         EchoServer server;
