@@ -298,6 +298,13 @@ private slots:
             << S("FROM busybox\nHEALTHCHECK --interval=5s NONE\nENTRYPOINT echo hi\n") << S("")
             << L({"/bin/sh -c #(nop)  HEALTHCHECK &{[\"NONE\"] \"0s\" \"0s\" \"0s\" '\\x00'}",
                   "/bin/sh -c #(nop)  ENTRYPOINT [\"/bin/sh\" \"-c\" \"echo hi\"]"});
+        QTest::newRow("dockerd 20.10 workdir and continuations")
+            << S("FROM busybox\nENV A \"quoted value\"\nENV B=1 \\\n    C=2\nLABEL a=b \\\n      c=\"d e\"\n"
+                 "RUN echo one \\\n\\\n    two\nWORKDIR rel\nWORKDIR /abs/./x/../y/\n")
+            << S("")
+            << L({"/bin/sh -c #(nop)  ENV A=quoted value", "/bin/sh -c #(nop)  ENV B=1 C=2",
+                  "/bin/sh -c #(nop)  LABEL a=b c=d e", "/bin/sh -c echo one     two", "/bin/sh -c #(nop) WORKDIR /rel",
+                  "/bin/sh -c #(nop) WORKDIR /abs/./x/../y/"});
         QTest::newRow("entrypoint") << S("FROM busybox\nENTRYPOINT [\"/bin/app\", \"-v\"]\n") << S("")
                                     << L({"/bin/sh -c #(nop)  ENTRYPOINT [\"/bin/app\" \"-v\"]"});
     }
