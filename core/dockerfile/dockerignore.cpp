@@ -288,7 +288,10 @@ Result<DockerIgnore> DockerIgnore::build(const QList<Pattern> &patterns)
                             c.type = Compiled::Regexp;
                         }
                     } else {
-                        re += u"(.*/)?";
+                        // "**/**/" means the same as "**/"; repeating the group
+                        // would only make the backtracking matcher slower.
+                        if (!re.endsWith(u"(.*/)?"))
+                            re += u"(.*/)?";
                         c.type = Compiled::Regexp;
                     }
                     if (i <= 2 && pat.startsWith(u"**"))

@@ -189,22 +189,49 @@ void ParserImpl::possibleDirective(QStringView token, int line, int leading)
 {
     if (m_directivesDone)
         return;
-    static const QRegularExpression re(QStringLiteral("^#\\s*([a-zA-Z][a-zA-Z0-9]*)\\s*=\\s*(.+?)\\s*$"));
-    const QRegularExpressionMatch m = re.match(token.toString());
-    if (!m.hasMatch()) {
+    // reDirective, ^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$, by hand:
+    // a backtracking regex is quadratic on a long line of blanks.
+    const auto isGoSpace = [](QChar c) { return c == u' ' || c == u'\t' || c == u'\n' || c == u'\f' || c == u'\r'; };
+    const auto isAsciiLetter = [](QChar c) { return (c >= u'a' && c <= u'z') || (c >= u'A' && c <= u'Z'); };
+    qsizetype end = token.size();
+    while (end > 0 && isGoSpace(token[end - 1]))
+        --end;
+    qsizetype p = 0;
+    const auto skipSpace = [&] {
+        while (p < end && isGoSpace(token[p]))
+            ++p;
+    };
+    bool ok = p < end && token[p] == u'#';
+    qsizetype nameBegin = 0, nameEnd = 0, valueBegin = 0;
+    if (ok) {
+        ++p;
+        skipSpace();
+        nameBegin = p;
+        ok = p < end && isAsciiLetter(token[p]);
+        while (ok && p < end && (isAsciiLetter(token[p]) || (token[p] >= u'0' && token[p] <= u'9')))
+            ++p;
+        nameEnd = p;
+        skipSpace();
+        ok = ok && p < end && token[p] == u'=';
+        ++p;
+        skipSpace();
+        valueBegin = p;
+        ok = ok && valueBegin < end;
+    }
+    if (!ok) {
         m_directivesDone = true;
         return;
     }
-    const QString name = m.captured(1).toLower();
+    const QString name = token.mid(nameBegin, nameEnd - nameBegin).toString().toLower();
     if (name != u"syntax" && name != u"escape" && name != u"check") {
         m_directivesDone = true;
         return;
     }
     Directive d;
     d.name = name;
-    d.value = m.captured(2);
+    d.value = token.mid(valueBegin, end - valueBegin).toString();
     d.range = {{line, leading + 1}, {line, leading + int(token.size()) + 1}};
-    d.valueRange = {{line, leading + int(m.capturedStart(2)) + 1}, {line, leading + int(m.capturedEnd(2)) + 1}};
+    d.valueRange = {{line, leading + int(valueBegin) + 1}, {line, leading + int(end) + 1}};
     if (m_file.directive(name)) {
         error(d.range, QStringLiteral("only one %1 parser directive can be used").arg(name));
         return;

@@ -188,6 +188,17 @@ private slots:
         QCOMPARE(only(f, 2).startLine, 3);
     }
 
+    void aLongDirectiveLineIsLinear()
+    {
+        QByteArray text("# syntax=a");
+        text.append(QByteArray(10 * 1024 * 1024, ' '));
+        text.append("b   \nFROM busybox\n");
+        const SyntaxTree f = Parser::parse(text);
+        QVERIFY(!f.hasErrors());
+        QCOMPARE(f.directives.size(), 1);
+        QCOMPARE(f.directives[0].value.size(), 10 * 1024 * 1024 + 2);
+    }
+
     void aTenMebibyteContinuedInstructionParses()
     {
         QByteArray text("FROM busybox\nRUN true");
