@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 namespace Berth::Runtime {
@@ -731,6 +732,7 @@ PortProxy::~PortProxy()
 PortProxy::PortProxy(PortProxy &&other) noexcept
     : m_bound(std::move(other.m_bound)),
       m_pid(std::exchange(other.m_pid, 0)),
+      m_pidfd(std::move(other.m_pidfd)),
       m_control(std::move(other.m_control))
 {}
 
@@ -740,6 +742,7 @@ PortProxy &PortProxy::operator=(PortProxy &&other) noexcept
         (void)stop();
         m_bound = std::move(other.m_bound);
         m_pid = std::exchange(other.m_pid, 0);
+        m_pidfd = std::move(other.m_pidfd);
         m_control = std::move(other.m_control);
     }
     return *this;
@@ -793,6 +796,8 @@ Result<PortProxy> PortProxy::start(const std::vector<PortMapping> &ports,
     controlRead.reset();
     reportWrite.reset();
     proxy.m_pid = child;
+    // Taken while the child is certainly ours and unreaped.
+    proxy.m_pidfd = UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, child, 0)));
     proxy.m_control = std::move(controlWrite);
 
     auto bound = parseReport(readAll(reportRead.get()));
@@ -809,39 +814,52 @@ Status PortProxy::stop()
     if (m_pid <= 0)
         return {};
     const pid_t pid = std::exchange(m_pid, 0);
+    const UniqueFd pidfd = std::move(m_pidfd);
     m_control.reset(); // the child sees end-of-file and ends
+    const std::string name = "port proxy " + std::to_string(pid);
 
-    // Give it a moment to close its sockets, then make sure.
-    bool exited = false;
-    const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-    if (pidfd >= 0) {
-        pollfd wait{pidfd, POLLIN, 0};
-        int n;
+    if (!pidfd.isValid()) {
+        // No pidfd (a kernel before 5.3): plain pid calls; the pid cannot
+        // have been reused while it is our unreaped child.
+        int status = 0;
+        pid_t reaped;
         do {
-            n = poll(&wait, 1, 2000);
-        } while (n < 0 && errno == EINTR);
-        exited = n > 0;
-        ::close(pidfd);
+            reaped = waitpid(pid, &status, WNOHANG);
+            if (reaped == 0) {
+                const timespec pause{0, 10 * 1000 * 1000};
+                nanosleep(&pause, nullptr);
+            }
+        } while (reaped == 0 || (reaped < 0 && errno == EINTR));
+        if (reaped < 0 && errno != ECHILD)
+            return failErrno("wait for " + name);
+        return {};
     }
-    if (!exited)
-        kill(pid, SIGKILL);
 
-    int status = 0;
-    pid_t reaped;
+    // Signals and the wait go through the pidfd, so a pid reused after
+    // someone else reaped the proxy is never touched (security-checklist 38).
+    pollfd wait{pidfd.get(), POLLIN, 0};
+    int n;
     do {
-        reaped = waitpid(pid, &status, 0);
-    } while (reaped < 0 && errno == EINTR);
-    if (reaped < 0) {
+        n = poll(&wait, 1, 2000); // a moment to close its sockets
+    } while (n < 0 && errno == EINTR);
+    const bool exited = n > 0;
+    if (!exited)
+        syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
+
+    siginfo_t info{};
+    int rc;
+    do {
+        rc = waitid(P_PIDFD, static_cast<id_t>(pidfd.get()), &info, WEXITED);
+    } while (rc < 0 && errno == EINTR);
+    if (rc < 0) {
         if (errno == ECHILD)
-            return {}; // someone else reaped it (the shim's SIGCHLD loop)
-        return failErrno("wait for port proxy " + std::to_string(pid));
+            return {}; // reaped elsewhere (a SIGCHLD loop in the caller)
+        return failErrno("wait for " + name);
     }
-    if (exited && WIFEXITED(status) && WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 1)
-        return fail(ErrorCode::Internal, "port proxy " + std::to_string(pid) + " exited with status "
-                                             + std::to_string(WEXITSTATUS(status)));
-    if (exited && WIFSIGNALED(status))
-        return fail(ErrorCode::Internal, "port proxy " + std::to_string(pid) + " was killed by signal "
-                                             + std::to_string(WTERMSIG(status)));
+    if (exited && info.si_code == CLD_EXITED && info.si_status != 0 && info.si_status != 1)
+        return fail(ErrorCode::Internal, name + " exited with status " + std::to_string(info.si_status));
+    if (exited && (info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED))
+        return fail(ErrorCode::Internal, name + " was killed by signal " + std::to_string(info.si_status));
     return {};
 }
 

@@ -68,6 +68,7 @@ public:
 private:
     std::vector<PortMapping> m_bound;
     pid_t m_pid = 0;
+    UniqueFd m_pidfd;   // signals and the wait go through it
     UniqueFd m_control; // write end; closing it tells the child to end
 };
 

@@ -433,6 +433,22 @@ private slots:
         QVERIFY(proxy->stop()); // idempotent
     }
 
+    void stopCopesWithACallerThatReapedTheProxy()
+    {
+        // The shim's own SIGCHLD loop may reap the proxy when it dies; stop()
+        // must then neither fail nor signal whatever process gets the pid next.
+        EchoServer server;
+        QVERIFY(server.start(Loopback));
+        auto proxy = PortProxy::start({PortMapping{"tcp", Loopback, 0, server.echoPort}}, Loopback);
+        QVERIFY(proxy);
+        const pid_t pid = proxy->pid();
+        QCOMPARE(kill(pid, SIGKILL), 0);
+        QCOMPARE(waitpid(pid, nullptr, 0), pid);
+        const Status status = proxy->stop();
+        QVERIFY2(status, status ? "" : status.error().toString().c_str());
+        QCOMPARE(proxy->pid(), 0);
+    }
+
     void destroyingAndMovingTheObject()
     {
         EchoServer server;
