@@ -46,6 +46,7 @@ Status validateNetworkConfig(const NetworkConfig &config);
 // Host netns, bridge mode: makes sure the bridge exists, carries
 // gateway/prefixLength and is up. Idempotent and race-safe when several
 // shims run it at once (EEXIST from a concurrent creator is success).
+// Touches no firewall (connectContainer adds the forwarding rule).
 Status ensureBridge(const NetworkConfig &config);
 
 // Host netns, bridge mode, the container's child already in its own netns:
@@ -61,7 +62,8 @@ Result<std::string> attachContainerToNetns(const NetworkConfig &config, int netn
 // Inside the container's netns (the container child calls it before
 // pivot_root, or the shim after setns): lo up; bridge mode also adds
 // address/prefix to eth0, brings it up and adds the default route via the
-// gateway. "none": lo only. "host": nothing.
+// gateway, and returns once eth0 is operationally up (its qdisc
+// transmits). "none": lo only. "host": nothing.
 Status configureContainerSide(const NetworkConfig &config);
 
 // Host netns, after the container side is up (configureContainerSide): waits
