@@ -4,6 +4,7 @@
 #include "eventscommand.h"
 #include "imagecommands.h"
 #include "infocommand.h"
+#include "registrycommands.h"
 #include "versioncommand.h"
 
 namespace Berth::Cli {
@@ -23,6 +24,7 @@ void registerBuiltinCommands(CommandRegistry &registry)
     registerEventsCommand(registry);
     registerImageCommands(registry);
     registerImageTransferCommands(registry);
+    registerRegistryCommands(registry);
     registerContainerCommands(registry);
     registerVolumeCommands(registry);
 }

@@ -6,6 +6,7 @@
 #include "hostinfo.h"
 #include "imagearchiveroutes.h"
 #include "imageroutes.h"
+#include "registryroutes.h"
 #include "containerroutes.h"
 #include "containersupervisor.h"
 #include "ipam.h"
@@ -93,10 +94,16 @@ Status Daemon::start(bool handleSignals)
         info.containersPaused = c.paused;
         info.containersStopped = c.stopped;
     };
-    auto imageRoutes = std::make_unique<ImageRoutes>(ImageRoutes::Context{m_images.get(), m_worker.get(), m_events.get()});
+    Engine::RegistryConfig registry;
+    registry.insecureRegistries = m_config.insecureRegistries;
+    registry.certsDirs = m_config.registryCertsDirs;
+    auto registryRoutes = std::make_unique<RegistryRoutes>(RegistryRoutes::Context{m_images.get(), m_worker.get(), m_events.get(), registry});
+    auto imageRoutes = std::make_unique<ImageRoutes>(ImageRoutes::Context{m_images.get(), m_worker.get(), m_events.get(),
+                                                                          [r = registryRoutes.get()](HttpExchange &e) { r->pull(e); }});
     context.imageCount = [store = m_images.get()] { return store->imageCount(); };
     m_routes.push_back(std::make_unique<SystemRoutes>(std::move(context)));
     m_routes.push_back(std::move(imageRoutes));
+    m_routes.push_back(std::move(registryRoutes));
     m_routes.push_back(std::make_unique<ImageArchiveRoutes>(ImageArchiveRoutes::Context{m_images.get(), m_worker.get(), m_events.get()}));
     // usage: VolumeRoutes::containerUsage(<container store>) once berthd opens one
     m_routes.push_back(std::make_unique<VolumeRoutes>(VolumeRoutes::Context{m_volumes.get(), m_events.get(), {}}));

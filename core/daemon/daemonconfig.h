@@ -3,6 +3,7 @@
 #include <common/apiversion.h>
 
 #include <QString>
+#include <QStringList>
 
 namespace Berth::Daemon {
 
@@ -32,6 +33,10 @@ struct DaemonConfig
     qint64 maxBufferedBody = 16 * 1024 * 1024;
     // Cap on one layer's unpacked size (a decompression bomb stops here).
     quint64 maxLayerBytes = quint64(256) * 1024 * 1024 * 1024;
+    // Registries: plain-HTTP (and unverified TLS) registries besides loopback,
+    // and where per-registry CA files live (HOST:PORT/ca.crt).
+    QStringList insecureRegistries;
+    QStringList registryCertsDirs{QStringLiteral("/etc/berth/certs.d"), QStringLiteral("/etc/docker/certs.d")};
     // Containers: the bridge berthd's containers attach to, its subnet
     // (the gateway is the first address), and the cgroup below which each
     // container's cgroup is made (v1: in every hierarchy; v2: unified).

@@ -361,8 +361,8 @@ void ImageRoutes::create(HttpExchange &exchange)
 {
     const HttpRequest &request = exchange.request();
     if (request.hasQuery(QStringLiteral("fromImage"))) {
-        // Registries arrive with the registry issue; say so plainly rather
-        // than pretend (docker run then reports it and exits 125).
+        if (m_context.pull)
+            return m_context.pull(exchange);
         return exchange.respondError(501, QStringLiteral("pulling %1 from a registry is not supported by this Berth engine yet; "
                                                          "load or import the image instead")
                                               .arg(request.query(QStringLiteral("fromImage"))));

@@ -2,6 +2,7 @@
 
 #include "router.h"
 
+#include <functional>
 #include <memory>
 
 namespace Berth::Engine {
@@ -24,6 +25,8 @@ public:
         Engine::ImageStore *store = nullptr;
         EngineWorker *worker = nullptr;
         EventBus *events = nullptr;
+        // POST /images/create?fromImage= (RegistryRoutes::pull)
+        std::function<void(HttpExchange &)> pull;
     };
 
     explicit ImageRoutes(Context context);

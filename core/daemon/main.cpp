@@ -44,7 +44,13 @@ int main(int argc, char *argv[])
     const QCommandLineOption runtimeOption(QStringLiteral("runtime"), QStringLiteral("The berth-shim executable."),
                                            QStringLiteral("PATH"));
     parser.addOptions({bridgeOption, subnetOption, cgroupParentOption, runtimeOption});
-    parser.addOptions({rootOption, socketOption, groupOption, debugOption});
+    const QCommandLineOption insecureRegistryOption(QStringLiteral("insecure-registry"),
+                                                    QStringLiteral("Registry (HOST[:PORT] or CIDR) reached over plain HTTP or unverified TLS."),
+                                                    QStringLiteral("HOST"));
+    const QCommandLineOption certsDirOption(QStringLiteral("registry-certs-dir"),
+                                            QStringLiteral("Directory of per-registry CA files (HOST:PORT/ca.crt); repeatable."),
+                                            QStringLiteral("DIR"));
+    parser.addOptions({rootOption, socketOption, groupOption, debugOption, insecureRegistryOption, certsDirOption});
     parser.process(app);
 
     config.root = parser.value(rootOption);
@@ -54,6 +60,9 @@ int main(int argc, char *argv[])
     config.bridge = parser.value(bridgeOption);
     config.bridgeSubnet = parser.value(subnetOption);
     config.cgroupParent = parser.value(cgroupParentOption);
+    config.insecureRegistries = parser.values(insecureRegistryOption);
+    if (parser.isSet(certsDirOption))
+        config.registryCertsDirs = parser.values(certsDirOption);
     config.runtimePath = QCoreApplication::applicationDirPath() + QStringLiteral("/berth-shim");
     if (!QFileInfo::exists(config.runtimePath)) {
         const QString installed = QCoreApplication::applicationDirPath()
