@@ -105,8 +105,8 @@ Status Daemon::start(bool handleSignals)
     m_routes.push_back(std::move(imageRoutes));
     m_routes.push_back(std::move(registryRoutes));
     m_routes.push_back(std::make_unique<ImageArchiveRoutes>(ImageArchiveRoutes::Context{m_images.get(), m_worker.get(), m_events.get()}));
-    // usage: VolumeRoutes::containerUsage(<container store>) once berthd opens one
-    m_routes.push_back(std::make_unique<VolumeRoutes>(VolumeRoutes::Context{m_volumes.get(), m_events.get(), {}}));
+    m_routes.push_back(std::make_unique<VolumeRoutes>(
+        VolumeRoutes::Context{m_volumes.get(), m_events.get(), VolumeRoutes::containerUsage(m_containers.get())}));
     m_routes.push_back(std::make_unique<ContainerRoutes>(ContainerRoutes::Context{
         m_supervisor.get(), m_images.get(), m_worker.get(), std::max(1, QThread::idealThreadCount()), {}}));
     m_routes.push_back(std::make_unique<MissingObjectRoutes>());
