@@ -3,6 +3,8 @@
 #include <nftables/libnftables.h>
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
+#include <cerrno>
 #include <cstdio>
 #include <fcntl.h>
 #include <memory>
@@ -121,10 +123,15 @@ std::string describe(const ForwardChain &chain)
     return chain.family + " " + chain.table + " " + chain.name;
 }
 
-// Handles of the rules in chain carrying comment.
+// Handles of the rules in chain whose comment is `comment`, or (with
+// orOwnedBy) any of the bridge's comments ("berth:<bridge>" and
+// "berth:<bridge>:...").
 Result<std::vector<int64_t>> rulesWithComment(nft_ctx *ctx, const ForwardChain &chain,
-                                              const std::string &comment)
+                                              const std::string &comment, bool orOwnedBy = false)
 {
+    auto matches = [&](const std::string &text) {
+        return text == comment || (orOwnedBy && text.starts_with(comment + ":"));
+    };
     const nlohmann::json command = {
         {"nftables",
          nlohmann::json::array({{{"list",
@@ -140,11 +147,59 @@ Result<std::vector<int64_t>> rulesWithComment(nft_ctx *ctx, const ForwardChain &
         if (!item.is_object() || !item.contains("rule"))
             continue;
         const auto &rule = item["rule"];
-        if (rule.is_object() && stringField(rule, "comment") == comment && rule.contains("handle")
+        if (rule.is_object() && matches(stringField(rule, "comment")) && rule.contains("handle")
             && rule["handle"].is_number_integer())
             handles.push_back(rule["handle"].get<int64_t>());
     }
     return handles;
+}
+
+const ForwardChain NatChain{"ip", "berth", "postrouting"};
+
+Result<bool> natChainExists(nft_ctx *ctx)
+{
+    auto listing = run(ctx, "list chains", "list nftables chains");
+    if (!listing)
+        return fail(std::move(listing.error()));
+    for (const auto &item : items(*listing)) {
+        if (!item.is_object() || !item.contains("chain") || !item["chain"].is_object())
+            continue;
+        const auto &chain = item["chain"];
+        if (stringField(chain, "family") == NatChain.family && stringField(chain, "table") == NatChain.table
+            && stringField(chain, "name") == NatChain.name)
+            return true;
+    }
+    return false;
+}
+
+nlohmann::json metaMatch(const char *key, const char *op, const std::string &value)
+{
+    return {{"match", {{"op", op}, {"left", {{"meta", {{"key", key}}}}}, {"right", value}}}};
+}
+
+Status insertRule(nft_ctx *ctx, const ForwardChain &chain, const std::string &comment,
+                  nlohmann::json expr, const char *verb = "insert")
+{
+    nlohmann::json rule = chainRef(chain);
+    rule["comment"] = comment;
+    rule["expr"] = std::move(expr);
+    const nlohmann::json command = {{"nftables", nlohmann::json::array({{{verb, {{"rule", rule}}}}})}};
+    auto ok = run(ctx, command.dump(), std::string(verb) + " a rule into " + describe(chain));
+    if (!ok)
+        return fail(std::move(ok.error()));
+    return {};
+}
+
+// Adds the rule unless one with the same comment is there.
+Status ensureRule(nft_ctx *ctx, const ForwardChain &chain, const std::string &comment,
+                  nlohmann::json expr, const char *verb = "insert")
+{
+    auto existing = rulesWithComment(ctx, chain, comment);
+    if (!existing)
+        return fail(std::move(existing.error()));
+    if (!existing->empty())
+        return {};
+    return insertRule(ctx, chain, comment, std::move(expr), verb);
 }
 
 } // namespace
@@ -178,20 +233,83 @@ Status allowIntraBridgeForwarding(const std::string &bridge)
 
     const std::string comment = commentFor(bridge);
     for (const ForwardChain &chain : *chains) {
-        auto existing = rulesWithComment(ctx->get(), chain, comment);
-        if (!existing)
-            return fail(std::move(existing.error()).wrap(context));
-        if (!existing->empty())
-            continue;
-        nlohmann::json rule = chainRef(chain);
-        rule["comment"] = comment;
-        rule["expr"] = nlohmann::json::array(
-            {{{"match", {{"op", "=="}, {"left", {{"meta", {{"key", "iifname"}}}}}, {"right", bridge}}}},
-             {{"match", {{"op", "=="}, {"left", {{"meta", {{"key", "oifname"}}}}}, {"right", bridge}}}},
+        auto expr = nlohmann::json::array({metaMatch("iifname", "==", bridge),
+                                           metaMatch("oifname", "==", bridge),
+                                           {{"accept", nullptr}}});
+        if (auto ok = ensureRule(ctx->get(), chain, comment, std::move(expr)); !ok)
+            return fail(std::move(ok.error()).wrap(context));
+    }
+    return {};
+}
+
+Status enableOutboundNat(const std::string &bridge, const std::string &subnet, int prefixLength)
+{
+    const std::string context = "enable outbound NAT for bridge " + bridge;
+    if (auto ok = checkBridgeName(bridge); !ok)
+        return fail(std::move(ok.error()).wrap(context));
+    in_addr network{};
+    if (inet_pton(AF_INET, subnet.c_str(), &network) != 1 || prefixLength < 1 || prefixLength > 32)
+        return fail(ErrorCode::InvalidArgument,
+                    context + ": invalid subnet " + subnet + "/" + std::to_string(prefixLength));
+
+    // Routing between the bridge and the uplink (a per-namespace sysctl;
+    // docker turns it on the same way and leaves it on).
+    const int fd = ::open("/proc/sys/net/ipv4/ip_forward", O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return fail(Error::fromErrno("open /proc/sys/net/ipv4/ip_forward", errno).wrap(context));
+    char value = '0';
+    const bool read = ::read(fd, &value, 1) == 1;
+    if (read && value != '1' && ::pwrite(fd, "1\n", 2, 0) != 2) {
+        const int error = errno;
+        ::close(fd);
+        return fail(Error::fromErrno("enable /proc/sys/net/ipv4/ip_forward", error).wrap(context));
+    }
+    ::close(fd);
+
+    auto ctx = openContext();
+    if (!ctx)
+        return fail(std::move(ctx.error()).wrap(context));
+    const std::string comment = commentFor(bridge) + ":out";
+
+    // Berth's own nat table: "add" is idempotent for tables and chains.
+    nlohmann::json table = {{"family", NatChain.family}, {"name", NatChain.table}};
+    nlohmann::json chain = {{"family", NatChain.family}, {"table", NatChain.table},
+                            {"name", NatChain.name},     {"type", "nat"},
+                            {"hook", "postrouting"},     {"prio", 100},
+                            {"policy", "accept"}};
+    nlohmann::json setup;
+    setup["nftables"] = nlohmann::json::array();
+    setup["nftables"].push_back({{"add", {{"table", table}}}});
+    setup["nftables"].push_back({{"add", {{"chain", chain}}}});
+    if (auto ok = run(ctx->get(), setup.dump(), "create table ip berth"); !ok)
+        return fail(std::move(ok.error()).wrap(context));
+    auto masquerade = nlohmann::json::array(
+        {{{"match",
+           {{"op", "=="},
+            {"left", {{"payload", {{"protocol", "ip"}, {"field", "saddr"}}}}},
+            {"right", {{"prefix", {{"addr", subnet}, {"len", prefixLength}}}}}}}},
+         metaMatch("oifname", "!=", bridge),
+         {{"masquerade", nullptr}}});
+    if (auto ok = ensureRule(ctx->get(), NatChain, comment, std::move(masquerade), "add"); !ok)
+        return fail(std::move(ok.error()).wrap(context));
+
+    // Forward chains that drop by default must let the containers out and
+    // the answers back in.
+    auto chains = forwardChains(ctx->get());
+    if (!chains)
+        return fail(std::move(chains.error()).wrap(context));
+    for (const ForwardChain &chain : *chains) {
+        auto out = nlohmann::json::array({metaMatch("iifname", "==", bridge), {{"accept", nullptr}}});
+        if (auto ok = ensureRule(ctx->get(), chain, comment, std::move(out)); !ok)
+            return fail(std::move(ok.error()).wrap(context));
+        auto back = nlohmann::json::array(
+            {metaMatch("oifname", "==", bridge),
+             {{"match",
+               {{"op", "in"},
+                {"left", {{"ct", {{"key", "state"}}}}},
+                {"right", nlohmann::json::array({"established", "related"})}}}},
              {{"accept", nullptr}}});
-        const nlohmann::json command
-            = {{"nftables", nlohmann::json::array({{{"insert", {{"rule", rule}}}}})}};
-        if (auto ok = run(ctx->get(), command.dump(), "insert a rule into " + describe(chain)); !ok)
+        if (auto ok = ensureRule(ctx->get(), chain, comment + ":back", std::move(back)); !ok)
             return fail(std::move(ok.error()).wrap(context));
     }
     return {};
@@ -211,8 +329,11 @@ Status removeIntraBridgeForwarding(const std::string &bridge)
         return fail(std::move(chains.error()).wrap(context));
 
     const std::string comment = commentFor(bridge);
+    // The masquerade rule lives in Berth's own table (enableOutboundNat).
+    if (auto nat = natChainExists(ctx->get()); nat && *nat)
+        chains->push_back(NatChain);
     for (const ForwardChain &chain : *chains) {
-        auto handles = rulesWithComment(ctx->get(), chain, comment);
+        auto handles = rulesWithComment(ctx->get(), chain, comment, /*orOwnedBy=*/true);
         if (!handles)
             return fail(std::move(handles.error()).wrap(context));
         for (int64_t handle : *handles) {

@@ -29,8 +29,20 @@ namespace Berth::Runtime {
 // next allow call puts them back).
 Status allowIntraBridgeForwarding(const std::string &bridge);
 
-// Removes every rule allowIntraBridgeForwarding() added for bridge.
-// Idempotent; for whoever deletes the bridge.
+// Outbound connections from the bridge's containers (docker's masquerade):
+// sets net.ipv4.ip_forward = 1 in the caller's netns, adds
+//     ip saddr <subnet>/<prefix> oifname != "<bridge>" masquerade
+// to Berth's own table "ip berth" (chain postrouting, nat hook), and in
+// every forward base chain (ip, inet) accepts what enters from the bridge
+// and what returns to it as part of an established connection. Idempotent.
+// Changes host-wide state (ip_forward and the ruleset): berthd calls it for
+// its bridge when it is configured to (docker's --ip-masq); tests call it
+// only inside private network namespaces.
+Status enableOutboundNat(const std::string &bridge, const std::string &subnet, int prefixLength);
+
+// Removes every rule allowIntraBridgeForwarding() and enableOutboundNat()
+// added for bridge (ip_forward stays as it is). Idempotent; for whoever
+// deletes the bridge.
 Status removeIntraBridgeForwarding(const std::string &bridge);
 
 // Whether bridged IPv4 currently passes the IP forward hook in the caller's

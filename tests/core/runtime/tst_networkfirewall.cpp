@@ -193,6 +193,77 @@ private slots:
         QCOMPARE(ruleCount(pair.a.bridge), 0);
     }
 
+    void outboundNatLetsContainersOutUnderTheHostsAddress()
+    {
+        if (!isRoot())
+            QSKIP("network namespaces and nftables need root");
+        UniqueFd host = createNetns();
+        NetnsScope inHost(host.get());
+        QVERIFY(inHost.ok());
+        // A dropping forward chain, as on a docker host.
+        QCOMPARE(nft("add table ip filter; add chain ip filter FORWARD "
+                     "{ type filter hook forward priority 0; policy drop; }"),
+                 QString());
+
+        // The container: 10.77.0.2 on bridge bfw0 (10.77.0.1/24).
+        Pair pair;
+        QVERIFY(makePair(pair));
+        // "Outside": a server at 10.79.0.2 behind a second link of the host
+        // (10.79.0.1/24), built with the same primitives.
+        NetworkConfig uplink;
+        uplink.bridge = "bup0";
+        uplink.gateway = "10.79.0.1";
+        uplink.prefixLength = 24;
+        uplink.address = "10.79.0.2";
+        uplink.containerId = randomId();
+        UniqueFd outside = createNetns();
+        QVERIFY(ensureBridge(uplink));
+        QVERIFY(attachContainerToNetns(uplink, outside.get()));
+        UniqueFd server;
+        {
+            NetnsScope inside(outside.get());
+            QVERIFY(configureContainerSide(uplink));
+            server = boundSocket(SOCK_STREAM, uplink.address, 443);
+            QVERIFY(server.isValid());
+        }
+        QVERIFY(waitForBridgePort(uplink));
+
+        auto connectOut = [&]() -> QString {
+            UniqueFd client;
+            {
+                NetnsScope inside(pair.nsA.get());
+                client = connectTcp(uplink.address, 443, 1000);
+            }
+            if (!client.isValid())
+                return QStringLiteral("unreachable");
+            UniqueFd accepted(accept4(server.get(), nullptr, nullptr, SOCK_CLOEXEC));
+            sockaddr_in peer{};
+            socklen_t length = sizeof peer;
+            getpeername(accepted.get(), reinterpret_cast<sockaddr *>(&peer), &length);
+            char text[INET_ADDRSTRLEN] = {};
+            inet_ntop(AF_INET, &peer.sin_addr, text, sizeof text);
+            return QString::fromLatin1(text);
+        };
+        QCOMPARE(connectOut(), QStringLiteral("unreachable")); // no forwarding yet
+
+        Status status = enableOutboundNat(pair.a.bridge, "10.77.0.0", 24);
+        QVERIFY2(status, status ? "" : status.error().toString().c_str());
+        QFile forwarding(QStringLiteral("/proc/sys/net/ipv4/ip_forward"));
+        QVERIFY(forwarding.open(QIODevice::ReadOnly));
+        QCOMPARE(forwarding.readAll(), QByteArray("1\n"));
+        // Outside sees the host's uplink address, not the container's.
+        QCOMPARE(connectOut(), QStringLiteral("10.79.0.1"));
+        QVERIFY(enableOutboundNat(pair.a.bridge, "10.77.0.0", 24)); // idempotent
+        QCOMPARE(nft("list ruleset").count(QLatin1String("masquerade")), 1);
+
+        status = removeIntraBridgeForwarding(pair.a.bridge);
+        QVERIFY2(status, status ? "" : status.error().toString().c_str());
+        QCOMPARE(nft("list ruleset").count(QLatin1String("berth:bfw0")), 0);
+        QCOMPARE(connectOut(), QStringLiteral("unreachable"));
+
+        QVERIFY(!enableOutboundNat(pair.a.bridge, "10.77.0", 24));
+    }
+
     void noForwardChainMeansNoRule()
     {
         if (!isRoot())
