@@ -461,7 +461,11 @@ void runChild(const ChildPlan &plan)
     // The working directory, created as docker does when missing.
     {
         ChildFailure f;
-        const int fd = ensureUnderRoot(AT_FDCWD, user.cwd, false, false, f);
+        const int rootFd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootFd < 0)
+            die("open /", nullptr, errno);
+        const int fd = ensureUnderRoot(rootFd, user.cwd, false, false, f);
+        close(rootFd);
         if (fd < 0)
             die("set the working directory", user.cwd, f.sysErrno);
         if (fchdir(fd) != 0)

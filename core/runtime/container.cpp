@@ -6,6 +6,8 @@
 #include "controlsocket.h"
 #include "log.h"
 #include "monitor.h"
+#include "network.h"
+#include "portproxy.h"
 #include "process.h"
 #include "rootfs.h"
 #include "seccomp.h"
@@ -375,8 +377,11 @@ std::expected<Created, CommandError> createContainer(const ContainerSpec &spec, 
         return commandFailure(st.error());
 
     // Paths and mounts.
-    for (const char *dir : {spec.rootfs.upper.c_str(), spec.rootfs.work.c_str(), spec.rootfs.mountPoint.c_str()}) {
-        if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+    // The upper dir's mode becomes the mode of the container's "/".
+    using Dir = std::pair<const char *, mode_t>;
+    for (auto [dir, mode] : {Dir{spec.rootfs.upper.c_str(), 0755}, Dir{spec.rootfs.work.c_str(), 0700},
+                             Dir{spec.rootfs.mountPoint.c_str(), 0755}}) {
+        if (mkdir(dir, mode) != 0 && errno != EEXIST)
             return commandFailure(Error::fromErrno(std::string("create ") + bundle + "/" + dir, errno));
     }
     std::vector<std::string> lowerStore;
@@ -438,8 +443,10 @@ std::expected<Created, CommandError> createContainer(const ContainerSpec &spec, 
     plan.cgroupUnified = cgroup.isUnified();
     plan.cgroupV1 = v1.data();
 
-    if (spec.network.mode == "bridge")
-        return commandFailure(Error(ErrorCode::NotImplemented, "network mode bridge: the shim is not yet built with the bridge network code"));
+    if (spec.network.mode == "bridge") {
+        if (auto st = validateNetworkConfig(spec.network); !st)
+            return commandFailure(st.error());
+    }
 
     if (auto st = cgroup.create(spec.cgroup, spec.privileged); !st)
         return commandFailure(st.error());
@@ -489,6 +496,33 @@ std::expected<Created, CommandError> createContainer(const ContainerSpec &spec, 
             return commandFailure(st.error());
     }
 
+    // The network: veth into the child's netns, configured from the host
+    // side (the child itself stays free of netlink and allocation).
+    bool networkAttached = false;
+    struct NetworkGuard
+    {
+        const NetworkConfig &config;
+        bool &attached;
+        ~NetworkGuard()
+        {
+            if (attached)
+                (void)detachContainer(config);
+        }
+    } networkGuard{spec.network, networkAttached};
+    PortProxy proxy;
+    if (spec.network.mode == "bridge") {
+        auto veth = connectContainer(spec.network, pid);
+        if (!veth)
+            return commandFailure(std::move(veth.error()).wrap("connect container " + spec.id.substr(0, 12) + " to " + spec.network.bridge));
+        networkAttached = true;
+        if (!spec.network.ports.empty()) {
+            auto started = PortProxy::start(spec.network.ports, spec.network.address);
+            if (!started)
+                return commandFailure(started.error());
+            proxy = std::move(*started);
+        }
+    }
+
     UniqueFd master;
     auto driven = driveChild(child, syncParent.get(), pid, spec.process, master);
     if (!driven)
@@ -523,7 +557,28 @@ std::expected<Created, CommandError> createContainer(const ContainerSpec &spec, 
     reply["pid"] = pid;
     reply["shimPid"] = getpid();
     reply["ports"] = nlohmann::json::array();
+    for (const auto &p : proxy.bound()) {
+        nlohmann::json port;
+        port["protocol"] = p.protocol;
+        port["hostIp"] = p.hostIp;
+        port["hostPort"] = p.hostPort;
+        port["containerPort"] = p.containerPort;
+        reply["ports"].push_back(port);
+    }
     out.reply = reply.dump();
+    if (networkAttached || proxy.isRunning()) {
+        auto shared = std::make_shared<PortProxy>(std::move(proxy));
+        NetworkConfig config = spec.network;
+        const bool detach = networkAttached;
+        mc.teardown = [shared, config, detach] {
+            (void)shared->stop();
+            if (detach) {
+                if (auto st = detachContainer(config); !st)
+                    SHIM_WARN("%s", st.error().toString().c_str());
+            }
+        };
+    }
+    networkAttached = false;
     keepCgroup = true;
     child.pid = 0; // the monitor owns it now
     return out;
@@ -780,7 +835,7 @@ int commandRootfs(const std::string &bundle)
     const std::string upper = bundle + "/" + spec->rootfs.upper;
     const std::string work = bundle + "/" + spec->rootfs.work;
     for (const auto &dir : {upper, work, rootfsPath}) {
-        if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+        if (mkdir(dir.c_str(), dir == work ? 0700 : 0755) != 0 && errno != EEXIST)
             return printLine(errorLine({Error::fromErrno("create " + dir, errno), 125}), false);
     }
     std::vector<std::string> sources;
@@ -834,6 +889,13 @@ int commandRootfs(const std::string &bundle)
                 if (target >= 0)
                     close(target);
             }
+            // Make the overlay this process's root: /proc/<pid>/root is
+            // then the container's file system.
+            if (!err && (fchdir(rootFd) != 0 || syscall(SYS_pivot_root, ".", ".") != 0 || umount2(".", MNT_DETACH) != 0 ||
+                         chdir("/") != 0)) {
+                err = errno;
+                text.add("pivot_root to ").add(rootfsPath.c_str());
+            }
         }
         if (err) {
             text.add(": ").add(std::strerror(err));
@@ -883,6 +945,10 @@ int commandCleanup(const std::string &bundle)
     auto cgroup = Cgroup::locate(spec->cgroup, spec->id);
     if (cgroup) {
         if (auto st = cgroup->remove(); !st)
+            return printLine(errorLine({st.error(), 125}), false);
+    }
+    if (spec->network.mode == "bridge") {
+        if (auto st = detachContainer(spec->network); !st)
             return printLine(errorLine({st.error(), 125}), false);
     }
     struct stat st;

@@ -179,16 +179,8 @@ void Monitor::handleSignals()
     while (read(m_signalFd.get(), &info, sizeof info) == sizeof info) {
         switch (info.ssi_signo) {
         case SIGCHLD:
-            // The init is reaped through its pidfd; other children (none
-            // expected) are reaped here so nothing stays a zombie.
-            for (;;) {
-                siginfo_t si = {};
-                if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid == 0)
-                    break;
-                if (si.si_pid == m.pid)
-                    break;
-                waitpid(si.si_pid, nullptr, 0);
-            }
+            // The init is reaped through its pidfd; the port proxy (the
+            // only other child) is reaped by its owner at teardown.
             reapInit();
             break;
         default:

@@ -102,7 +102,9 @@ Status writeFileAt(int dirFd, const char *path, std::string_view content)
 
 Status writeFileAtomic(int dirFd, const std::string &name, std::string_view content, mode_t mode)
 {
-    const std::string temp = "." + name + ".tmp";
+    const size_t slash = name.rfind('/');
+    const std::string temp = slash == std::string::npos ? "." + name + ".tmp"
+                                                        : name.substr(0, slash + 1) + "." + name.substr(slash + 1) + ".tmp";
     UniqueFd fd(::openat(dirFd, temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode));
     if (!fd)
         return failErrno("create " + temp);
