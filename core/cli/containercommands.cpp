@@ -669,7 +669,7 @@ int runPort(Context &context, const ParsedArgs &args)
             context.out().flush();
             return 0;
         }
-        context.err() << "Error: No public port '" << key << "' published for " << ref << Qt::endl;
+        context.err() << "Error: No public port '" << args.positionals().at(1) << "' published for " << ref << Qt::endl;
         return 1;
     }
     QStringList lines;
@@ -1028,8 +1028,7 @@ int runContainerInspect(Context &context, const ParsedArgs &args)
         if (!reply) {
             if (isFatal(reply.error()))
                 return context.reportError(reply.error());
-            errors << (reply.error().code() == ErrorCode::NotFound ? QStringLiteral("Error: No such container: ") + ref
-                                                                   : daemonMessage(reply.error()));
+            errors << daemonMessage(reply.error());
             continue;
         }
         raws << reply->body.trimmed();

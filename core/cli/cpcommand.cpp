@@ -173,8 +173,9 @@ Status extractTar(const QString &tarFile, const CopyPaths::Plan &plan)
     if (archive_read_open_filename(reader.get(), QFile::encodeName(tarFile).constData(), 64 * 1024) != ARCHIVE_OK)
         return fail(ErrorCode::Io, QString(QStringLiteral("open the copied archive: ") + archiveError(reader.get())).toStdString());
     ArchivePtr writer(archive_write_disk_new(), archive_write_free);
-    int flags = ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_SECURE_NODOTDOT
-                | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS | ARCHIVE_EXTRACT_UNLINK;
+    // Entry names are checked above and made absolute under the
+    // destination, so only ".." is left for libarchive to refuse.
+    int flags = ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_UNLINK;
     if (::geteuid() == 0)
         flags |= ARCHIVE_EXTRACT_OWNER;
     archive_write_disk_set_options(writer.get(), flags);
@@ -320,15 +321,22 @@ int localError(Context &context, const QString &message)
 
 QString absoluteLocal(const QString &path)
 {
-    if (path.startsWith(QLatin1Char('/')))
-        return path;
-    QString abs = QDir::current().absoluteFilePath(path);
-    // Keep the user's trailing "/" or "/." (cleanPath would drop them).
-    if (path.endsWith(QLatin1String("/.")) && !abs.endsWith(QLatin1String("/.")))
+    QString abs = QDir::cleanPath(path.startsWith(QLatin1Char('/')) ? path : QDir::current().absoluteFilePath(path));
+    // Keep the user's trailing "/" or "/." (cleanPath drops them).
+    if ((path.endsWith(QLatin1String("/.")) || path == QLatin1String(".")) && abs != QLatin1String("/"))
         abs += QStringLiteral("/.");
-    else if (path.endsWith(QLatin1Char('/')) && !abs.endsWith(QLatin1Char('/')))
+    else if (path.endsWith(QLatin1Char('/')) && abs != QLatin1String("/"))
         abs += QLatin1Char('/');
     return abs;
+}
+
+// Go's syscall error text: strerror with a lower-case first letter.
+QString goErrno(int error)
+{
+    QString text = QString::fromLocal8Bit(::strerror(error));
+    if (!text.isEmpty())
+        text[0] = text.at(0).toLower();
+    return text;
 }
 
 // --- container -> host --------------------------------------------------------------------
@@ -474,18 +482,13 @@ int copyToContainer(Context &context, const QString &srcArg, const QString &cont
         const int r = follow ? ::stat(native.constData(), &sst) : ::lstat(native.constData(), &sst);
         if (r != 0)
             return localError(context, QStringLiteral("%1 %2: %3").arg(follow ? QStringLiteral("stat") : QStringLiteral("lstat"),
-                                                                       srcPath, QString::fromLocal8Bit(::strerror(errno))));
+                                                                       srcPath, goErrno(errno)));
         const bool srcIsDir = S_ISDIR(sst.st_mode);
         auto plan = CopyPaths::plan(srcPath, srcIsDir, target);
         if (!plan) {
             if (plan.error().code() == ErrorCode::NotFound && !target.exists)
                 return localError(context, QString::fromStdString(plan.error().message()));
             return localError(context, QString::fromStdString(plan.error().message()));
-        }
-        if (!target.exists && plan->directory != QLatin1String("/")) {
-            auto parent = statContainerPath(context, container, plan->directory);
-            if (!parent)
-                return printError(context, parent.error());
         }
         if (!tar.open())
             return localError(context, QStringLiteral("create a temporary file for the copy: ") + tar.errorString());

@@ -313,8 +313,11 @@ int runPs(Context &context, const ParsedArgs &args)
     QJsonObject headerLabels;
     for (auto it = labelCall.globalMatch(format); it.hasNext();) {
         const auto m = it.next();
-        headerLabels.insert(QJsonDocument::fromJson("[" + m.captured(1).toUtf8() + "]").array().at(0).toString(),
-                            QStringLiteral("LABEL"));
+        const QString key = QJsonDocument::fromJson("[" + m.captured(1).toUtf8() + "]").array().at(0).toString();
+        // docker's header: the key's last dot-separated part, '-' and '_' as spaces.
+        QString header = key.section(QLatin1Char('.'), -1);
+        header.replace(QLatin1Char('-'), QLatin1Char(' ')).replace(QLatin1Char('_'), QLatin1Char(' '));
+        headerLabels.insert(key, header);
     }
     format.replace(labelCall, QStringLiteral("index .LabelMap \\1"));
 
@@ -341,8 +344,19 @@ int runPs(Context &context, const ParsedArgs &args)
     QList<QJsonObject> rows;
     for (const QJsonValue &v : doc.array()) {
         QJsonObject r = ContainerRows::row(v.toObject(), truncate, now);
-        if (json)
+        if (json) {
+            // docker's JSON lines carry the (API 1.41: always null) platform.
             r.remove(QStringLiteral("LabelMap"));
+            r.insert(QStringLiteral("Platform"), QJsonValue::Null);
+        } else {
+            // .Label "k" of a container without that label prints nothing.
+            QJsonObject labels = r.value(QStringLiteral("LabelMap")).toObject();
+            for (auto it = headerLabels.constBegin(); it != headerLabels.constEnd(); ++it) {
+                if (!labels.contains(it.key()))
+                    labels.insert(it.key(), QString());
+            }
+            r.insert(QStringLiteral("LabelMap"), labels);
+        }
         rows << r;
     }
     QJsonObject headers = ContainerRows::headers();

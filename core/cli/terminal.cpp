@@ -24,8 +24,10 @@ Status RawTerminal::makeRaw(int fd)
     if (::tcgetattr(fd, &t) != 0)
         return fail(Error::fromErrno("tcgetattr on the local terminal", errno));
     m_saved = t;
-    // moby/term MakeRaw: cfmakeraw minus the output flags.
+    // moby/term MakeRaw (cfmakeraw): no input translation, no output
+    // processing (the container's pty already wrote "\r\n"), no echo.
     t.c_iflag &= ~tcflag_t(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+    t.c_oflag &= ~tcflag_t(OPOST);
     t.c_lflag &= ~tcflag_t(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
     t.c_cflag &= ~tcflag_t(CSIZE | PARENB);
     t.c_cflag |= CS8;

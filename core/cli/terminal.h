@@ -17,8 +17,7 @@ namespace Berth::Cli {
 
 // The local terminal of an interactive session (`run -it`, `attach`,
 // `exec -it`): its size, and raw mode on stdin restored by the destructor
-// on every way out (moby/term SetRawTerminal: only the input side is made
-// raw; the output keeps its settings).
+// on every way out (moby/term SetRawTerminal).
 class RawTerminal
 {
 public:
@@ -27,8 +26,7 @@ public:
     RawTerminal(const RawTerminal &) = delete;
     RawTerminal &operator=(const RawTerminal &) = delete;
 
-    // Puts `fd` in raw mode (cfmakeraw, but output processing kept so the
-    // local echo of "\n" still returns the carriage).
+    // Puts `fd` in raw mode as moby/term MakeRaw does (cfmakeraw).
     Status makeRaw(int fd);
     // Back to the settings makeRaw found. Safe to call twice.
     void restore();

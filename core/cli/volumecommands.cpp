@@ -186,9 +186,7 @@ int runVolumeInspect(Context &context, const ParsedArgs &args)
         if (!reply) {
             if (isFatal(reply.error()))
                 return context.reportError(reply.error());
-            errors << (reply.error().code() == ErrorCode::NotFound
-                           ? QStringLiteral("Error: No such volume: ") + name
-                           : QStringLiteral("Error response from daemon: ") + QString::fromStdString(reply.error().message()));
+            errors << QStringLiteral("Error response from daemon: ") + QString::fromStdString(reply.error().message());
             continue;
         }
         raws << reply->body.trimmed();
