@@ -272,6 +272,7 @@ CommandResult driveChild(ChildGuard &child, int syncFd, int rootPid, const Proce
     if (auto st = sendKind(syncFd, SyncKind::Go); !st)
         return commandFailure(st.error());
     auto ready = receive(syncFd, &master);
+    SHIM_DEBUG("create: child reports its root ready");
     if (!ready)
         return commandFailure(ready.error());
     if (ready->kind == SyncKind::Error)
@@ -373,8 +374,10 @@ std::expected<Created, CommandError> createContainer(const ContainerSpec &spec, 
 
     ChildPlan plan;
     ProcessSetup setup;
+    SHIM_DEBUG("create %s: preparing the process", spec.id.c_str());
     if (auto st = prepareProcess(spec.process, spec.privileged, spec.init, setup, plan); !st)
         return commandFailure(st.error());
+    SHIM_DEBUG("create: process prepared (capabilities, seccomp, stdio)");
 
     // Paths and mounts.
     // The upper dir's mode becomes the mode of the container's "/".
@@ -450,6 +453,7 @@ std::expected<Created, CommandError> createContainer(const ContainerSpec &spec, 
 
     if (auto st = cgroup.create(spec.cgroup, spec.privileged); !st)
         return commandFailure(st.error());
+    SHIM_DEBUG("create: cgroup ready");
     bool keepCgroup = false;
     struct CgroupGuard
     {
@@ -523,10 +527,12 @@ std::expected<Created, CommandError> createContainer(const ContainerSpec &spec, 
         }
     }
 
+    SHIM_DEBUG("create: child %d cloned, cgroup and network joined", pid);
     UniqueFd master;
     auto driven = driveChild(child, syncParent.get(), pid, spec.process, master);
     if (!driven)
         return std::unexpected(driven.error());
+    SHIM_DEBUG("create: child held before execve");
 
     auto listen = bindControlSocket("shim.sock");
     if (!listen)

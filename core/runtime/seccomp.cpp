@@ -5,7 +5,12 @@
 #include <base/uniquefd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <string>
+
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #include <linux/capability.h>
 #include <linux/seccomp.h>
@@ -48,7 +53,76 @@ Status allow(scmp_filter_ctx ctx, const char *name, int &highestNative)
 
 } // namespace
 
+namespace {
+
+// Compiling the profile costs tens of milliseconds (three architectures,
+// the ENOSYS tail); the result depends only on the capability mask, the
+// libseccomp version and this binary. It is kept in a root-only cache in
+// /run, keyed by all three.
+std::string cachePath(uint64_t capMask)
+{
+    struct stat self;
+    if (stat("/proc/self/exe", &self) != 0)
+        return {};
+    const struct scmp_version *v = seccomp_version();
+    char name[256];
+    std::snprintf(name, sizeof name, "/run/berth-shim/seccomp-%016llx-%u.%u.%u-%llx-%llx-%lld.%09ld.bpf",
+                  static_cast<unsigned long long>(capMask), v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0,
+                  static_cast<unsigned long long>(self.st_dev), static_cast<unsigned long long>(self.st_ino),
+                  static_cast<long long>(self.st_mtim.tv_sec), self.st_mtim.tv_nsec);
+    return name;
+}
+
+bool loadCached(const std::string &path, SeccompProgram &out)
+{
+    UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd)
+        return false;
+    struct stat st;
+    // Only a file root wrote and nobody else can change.
+    if (fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022) != 0 ||
+        st.st_size <= 0 || st.st_size % static_cast<off_t>(sizeof(struct sock_filter)) != 0 || st.st_size > (1 << 20))
+        return false;
+    out.instructions.resize(static_cast<size_t>(st.st_size) / sizeof(struct sock_filter));
+    if (pread(fd.get(), out.instructions.data(), static_cast<size_t>(st.st_size), 0) != st.st_size)
+        return false;
+    out.program.len = static_cast<unsigned short>(out.instructions.size());
+    out.program.filter = out.instructions.data();
+    return true;
+}
+
+void storeCached(const std::string &path, const SeccompProgram &program)
+{
+    if (mkdir("/run/berth-shim", 0700) != 0 && errno != EEXIST)
+        return;
+    const std::string temp = path + ".tmp." + std::to_string(getpid());
+    UniqueFd fd(open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!fd)
+        return;
+    const size_t size = program.instructions.size() * sizeof(struct sock_filter);
+    if (write(fd.get(), program.instructions.data(), size) != static_cast<ssize_t>(size) || rename(temp.c_str(), path.c_str()) != 0)
+        unlink(temp.c_str());
+}
+
+Result<SeccompProgram> compileDefaultSeccomp(uint64_t capMask);
+
+} // namespace
+
 Result<SeccompProgram> buildDefaultSeccomp(uint64_t capMask)
+{
+    const std::string cache = cachePath(capMask);
+    SeccompProgram cached;
+    if (!cache.empty() && loadCached(cache, cached))
+        return cached;
+    auto built = compileDefaultSeccomp(capMask);
+    if (built && !cache.empty())
+        storeCached(cache, *built);
+    return built;
+}
+
+namespace {
+
+Result<SeccompProgram> compileDefaultSeccomp(uint64_t capMask)
 {
     FilterContext f;
     f.ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
@@ -151,6 +225,8 @@ Result<SeccompProgram> buildDefaultSeccomp(uint64_t capMask)
     out.program.filter = out.instructions.data();
     return out;
 }
+
+} // namespace
 
 int loadSeccomp(const SeccompProgram &program)
 {
