@@ -359,6 +359,30 @@ private slots:
                  qPrintable(QStringLiteral("%1 fds open, %2 before closing").arg(openFdCount(proxy->pid())).arg(busy)));
     }
 
+    void clientsThatResetOrVanishEarlyLeaveNothingBehind()
+    {
+        EchoServer server;
+        QVERIFY(server.start(Loopback));
+        auto proxy = PortProxy::start({PortMapping{"tcp", Loopback, 0, server.echoPort}}, Loopback);
+        QVERIFY(proxy);
+        const uint16_t port = proxy->bound()[0].hostPort;
+        const int idle = openFdCount(proxy->pid());
+        for (int i = 0; i < 100; ++i) {
+            UniqueFd fd = connectTcp(Loopback, port);
+            QVERIFY(fd.isValid());
+            if (i % 2 == 0)
+                QVERIFY(sendAll(fd.get(), QByteArray(70000, 'r'))); // more than one buffer in flight
+            const linger reset{1, 0}; // close() sends RST
+            setsockopt(fd.get(), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+        }
+        QVERIFY2(waitFor([&] { return openFdCount(proxy->pid()) == idle; }),
+                 qPrintable(QStringLiteral("%1 fds, %2 when idle").arg(openFdCount(proxy->pid())).arg(idle)));
+        // Still serving.
+        UniqueFd fd = connectTcp(Loopback, port);
+        QVERIFY(sendAll(fd.get(), "alive"));
+        QCOMPARE(receive(fd.get(), 5), QByteArray("alive"));
+    }
+
     void aConnectionToNothingIsClosed()
     {
         const uint16_t nothing = freePort(SOCK_STREAM);
