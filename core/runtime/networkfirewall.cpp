@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <memory>
 #include <unistd.h>
 #include <vector>
@@ -154,6 +155,32 @@ Result<std::vector<int64_t>> rulesWithComment(nft_ctx *ctx, const ForwardChain &
     return handles;
 }
 
+// Serializes Berth's "look, then insert" on the ruleset across processes
+// (two shims starting containers at once would otherwise both see no rule
+// and both add one). Best effort: without /run/lock it runs unlocked.
+class FirewallLock
+{
+public:
+    FirewallLock()
+        : m_fd(::open("/run/lock/berth-firewall.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600))
+    {
+        if (m_fd >= 0) {
+            while (flock(m_fd, LOCK_EX) != 0 && errno == EINTR) {
+            }
+        }
+    }
+    ~FirewallLock()
+    {
+        if (m_fd >= 0)
+            ::close(m_fd); // releases the lock
+    }
+    FirewallLock(const FirewallLock &) = delete;
+    FirewallLock &operator=(const FirewallLock &) = delete;
+
+private:
+    int m_fd;
+};
+
 const ForwardChain NatChain{"ip", "berth", "postrouting"};
 
 Result<bool> natChainExists(nft_ctx *ctx)
@@ -224,6 +251,7 @@ Status allowIntraBridgeForwarding(const std::string &bridge)
     if (!bridgedTrafficIsFiltered())
         return {};
 
+    FirewallLock lock;
     auto ctx = openContext();
     if (!ctx)
         return fail(std::move(ctx.error()).wrap(context));
@@ -266,6 +294,7 @@ Status enableOutboundNat(const std::string &bridge, const std::string &subnet, i
     }
     ::close(fd);
 
+    FirewallLock lock;
     auto ctx = openContext();
     if (!ctx)
         return fail(std::move(ctx.error()).wrap(context));
@@ -321,6 +350,7 @@ Status removeIntraBridgeForwarding(const std::string &bridge)
     if (auto ok = checkBridgeName(bridge); !ok)
         return fail(std::move(ok.error()).wrap(context));
 
+    FirewallLock lock;
     auto ctx = openContext();
     if (!ctx)
         return fail(std::move(ctx.error()).wrap(context));

@@ -150,6 +150,47 @@ private slots:
         QCOMPARE(ruleCount(pair.a.bridge), 0);
     }
 
+    void concurrentCallersAddTheRuleOnce()
+    {
+        if (!isRoot())
+            QSKIP("network namespaces and nftables need root");
+        UniqueFd host = createNetns();
+        NetnsScope inHost(host.get());
+        QVERIFY(inHost.ok());
+        if (!QFileInfo::exists(QStringLiteral("/proc/sys/net/bridge/bridge-nf-call-iptables")))
+            QSKIP("br_netfilter is not loaded");
+        QVERIFY(setBridgeNfCallIptables(true));
+        QCOMPARE(nft("add table ip filter; add chain ip filter FORWARD "
+                     "{ type filter hook forward priority 0; policy drop; }"),
+                 QString());
+        int gate[2];
+        QVERIFY(pipe2(gate, O_CLOEXEC) == 0);
+        std::vector<pid_t> workers;
+        const pid_t parent = getpid();
+        for (int i = 0; i < 6; ++i) {
+            const pid_t pid = fork(); // inherits this thread's namespace: the private host
+            QVERIFY(pid >= 0);
+            if (pid == 0) {
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (getppid() != parent)
+                    _exit(3);
+                ::close(gate[1]);
+                char byte;
+                (void)::read(gate[0], &byte, 1);
+                _exit(allowIntraBridgeForwarding("bfw0") ? 0 : 1);
+            }
+            workers.push_back(pid);
+        }
+        ::close(gate[0]);
+        ::close(gate[1]);
+        for (pid_t pid : workers) {
+            int status = 0;
+            QCOMPARE(waitpid(pid, &status, 0), pid);
+            QVERIFY(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        }
+        QCOMPARE(ruleCount("bfw0"), 1);
+    }
+
     void inetFamilyForwardChainsAreCoveredToo()
     {
         if (!isRoot())
