@@ -158,6 +158,8 @@ private slots:
     void isolationAsNonRoot();
     void unknownUserIsRefused();
     void memoryAndPidsLimits();
+    void oomKillIsRecorded();
+    void pidsLimitStopsForks();
     void execJoinsRunningContainer();
     void initReapsAndForwards();
     void workdirThroughProcFdIsRefused();
@@ -672,6 +674,36 @@ void TestShim::memoryAndPidsLimits()
     QVERIFY(kill.connectTo(bundle + QStringLiteral("/shim.sock")));
     QVERIFY(kill.request({{QStringLiteral("op"), QStringLiteral("kill")}, {QStringLiteral("signal"), 9}}).value(QStringLiteral("ok")).toBool());
     QCOMPARE(readExit(bundle).value(QStringLiteral("exitCode")).toInt(), 137);
+}
+
+void TestShim::oomKillIsRecorded()
+{
+    // The shell's variable grows past the limit: the kernel OOM-kills it
+    // inside the container's own cgroup.
+    QJsonObject spec = baseSpec({QStringLiteral("sh"), QStringLiteral("-c"),
+                                 QStringLiteral("x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo survived")});
+    QJsonObject cg = spec.value(QStringLiteral("cgroup")).toObject();
+    cg.insert(QStringLiteral("memory"), 16 * 1024 * 1024);
+    cg.insert(QStringLiteral("memorySwap"), 16 * 1024 * 1024);
+    spec.insert(QStringLiteral("cgroup"), cg);
+    const Run run = runToEnd(spec);
+    QVERIFY2(!run.out.contains("survived"), run.out.constData());
+    QVERIFY(run.exitCode != 0);
+    QCOMPARE(run.exitFile.value(QStringLiteral("oomKilled")).toBool(), true);
+}
+
+void TestShim::pidsLimitStopsForks()
+{
+    QJsonObject spec = baseSpec({QStringLiteral("sh"), QStringLiteral("-c"),
+                                 QStringLiteral("i=0; while [ $i -lt 20 ]; do sleep 5 & i=$((i+1)); echo $i; done")});
+    QJsonObject cg = spec.value(QStringLiteral("cgroup")).toObject();
+    cg.insert(QStringLiteral("pidsLimit"), 8);
+    spec.insert(QStringLiteral("cgroup"), cg);
+    const Run run = runToEnd(spec);
+    // The shell and 7 sleeps fit; the 8th fork fails and busybox sh gives up.
+    QCOMPARE(run.out.trimmed().split('\n').last(), QByteArray("7"));
+    QVERIFY2(run.err.contains("fork"), run.err.constData());
+    QVERIFY(run.exitCode != 0);
 }
 
 void TestShim::execJoinsRunningContainer()
