@@ -694,10 +694,8 @@ QJsonObject shimSpec(const ContainerRecord &record, const SpecContext &context)
                                    {QStringLiteral("soft"), u.value(QStringLiteral("Soft")).toInteger()},
                                    {QStringLiteral("hard"), u.value(QStringLiteral("Hard")).toInteger()}});
     }
-    if (rlimits.isEmpty())
-        rlimits.append(QJsonObject{{QStringLiteral("type"), QStringLiteral("RLIMIT_NOFILE")},
-                                   {QStringLiteral("soft"), 1048576},
-                                   {QStringLiteral("hard"), 1048576}});
+    // Without --ulimit the process inherits the shim's limits (dockerd does
+    // the same unless it has default-ulimits).
 
     QJsonObject process{
         {QStringLiteral("args"), toArray(QStringList{record.path} + record.args)},

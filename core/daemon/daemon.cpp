@@ -100,6 +100,9 @@ Status Daemon::start(bool handleSignals)
     auto registryRoutes = std::make_unique<RegistryRoutes>(RegistryRoutes::Context{m_images.get(), m_worker.get(), m_events.get(), registry});
     auto imageRoutes = std::make_unique<ImageRoutes>(ImageRoutes::Context{m_images.get(), m_worker.get(), m_events.get(),
                                                                           [r = registryRoutes.get()](HttpExchange &e) { r->pull(e); }});
+    imageRoutes->setImageUsage([containers = m_containers.get()](const Engine::Digest &id) {
+        return containers->imageUsage(id);
+    });
     context.imageCount = [store = m_images.get()] { return store->imageCount(); };
     m_routes.push_back(std::make_unique<SystemRoutes>(std::move(context)));
     m_routes.push_back(std::move(imageRoutes));

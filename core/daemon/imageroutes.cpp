@@ -280,11 +280,11 @@ void ImageRoutes::remove(HttpExchange &exchange)
     const bool prune = !*noprune;
     EventBus *events = m_context.events;
     runOnEngine<Removal>(m_context.worker, m_context.store, exchange,
-        [name, f, prune](ImageStore &store) -> Result<Removal> {
+        [name, f, prune, usage = m_usage](ImageStore &store) -> Result<Removal> {
             auto id = store.resolve(name);
             if (!id)
                 return fail(id.error());
-            auto items = store.remove(name, f, prune);
+            auto items = store.remove(name, f, prune, usage);
             if (!items)
                 return fail(items.error());
             return Removal{id->toString(), *items, 0};
@@ -317,7 +317,7 @@ void ImageRoutes::prune(HttpExchange &exchange)
     EventBus *events = m_context.events;
     struct Pruned { Common::ImagePruneReport report; QSet<QString> images; };
     runOnEngine<Pruned>(m_context.worker, m_context.store, exchange,
-        [f, dangling, until](ImageStore &store) -> Result<Pruned> {
+        [f, dangling, until, usage = m_usage](ImageStore &store) -> Result<Pruned> {
             const auto select = [&f, until](const ImageRecord &record) {
                 const QMap<QString, QString> labels = labelsOf(record);
                 if (!f.matchKeyValues(QStringLiteral("label"), labels))
@@ -335,7 +335,7 @@ void ImageRoutes::prune(HttpExchange &exchange)
             const QList<Digest> before = store.imageIds();
             for (const Digest &id : before)
                 pruned.images.insert(id.toString());
-            auto report = store.prune(dangling, {}, select);
+            auto report = store.prune(dangling, usage, select);
             if (!report)
                 return fail(report.error());
             pruned.report = *report;

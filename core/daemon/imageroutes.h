@@ -2,6 +2,10 @@
 
 #include "router.h"
 
+#include <engine/imagestore.h>
+
+#include <optional>
+
 #include <functional>
 #include <memory>
 
@@ -32,6 +36,12 @@ public:
     explicit ImageRoutes(Context context);
     ~ImageRoutes() override;
     void registerRoutes(Router &router) override;
+    // Who uses an image (the container store; thread-safe): rmi and prune
+    // refuse images of containers as docker does.
+    void setImageUsage(std::function<std::optional<Engine::ImageUsage>(const Engine::Digest &)> usage)
+    {
+        m_usage = std::move(usage);
+    }
 
 private:
     void list(HttpExchange &exchange);
@@ -44,6 +54,7 @@ private:
     void importStream(HttpExchange &exchange);
 
     Context m_context;
+    std::function<std::optional<Engine::ImageUsage>(const Engine::Digest &)> m_usage;
 };
 
 } // namespace Berth::Daemon

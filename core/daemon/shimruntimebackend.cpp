@@ -3,6 +3,7 @@
 #include "daemonlogging.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -18,6 +19,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <thread>
@@ -31,6 +33,8 @@ namespace {
 
 constexpr int kRequestTimeoutMs = 15000;
 constexpr int kShimTimeoutMs = 60000;
+// How long cleanup waits for a shim to finish its own teardown.
+constexpr int kShimTeardownMs = 10000;
 constexpr qsizetype kMaxLine = 64 * 1024;
 
 std::unexpected<Error> sysFail(const QString &operation, int err)
@@ -362,12 +366,15 @@ void ShimRuntimeBackend::runShim(const QStringList &arguments, Callback<QJsonObj
 
 void ShimRuntimeBackend::create(const QString &id, Callback<RuntimeCreated> done)
 {
-    runShim({QStringLiteral("create"), QStringLiteral("--bundle"), bundle(id)},
-            [done](Result<QJsonObject> reply) {
-                if (!reply)
-                    return done(fail(reply.error()));
-                done(createdFromJson(*reply));
-            });
+    // A restart right after an exit: the previous shim may still be going.
+    afterShimExit(id, [this, dir = bundle(id), done] {
+        runShim({QStringLiteral("create"), QStringLiteral("--bundle"), dir},
+                [done](Result<QJsonObject> reply) {
+                    if (!reply)
+                        return done(fail(reply.error()));
+                    done(createdFromJson(*reply));
+                });
+    });
 }
 
 void ShimRuntimeBackend::start(const QString &id, StatusCallback done)
@@ -676,10 +683,42 @@ void ShimRuntimeBackend::openRootfs(const QString &id, qint64 pid, Callback<std:
         [done](HandleResult result) { done(std::move(*result)); });
 }
 
+// A shim that reported the exit may still be tearing down (cgroup, veth,
+// proxies), and is a zombie until init reaps it: `berth-shim create` and
+// `cleanup` refuse while shim.pid names a live process. Calls `then` once
+// the recorded shim is gone (or after kShimTeardownMs).
+void ShimRuntimeBackend::afterShimExit(const QString &id, std::function<void()> then)
+{
+    QFile pidFile(bundle(id) + QStringLiteral("/shim.pid"));
+    qint64 pid = 0, start = -1;
+    if (pidFile.open(QIODevice::ReadOnly)) {
+        const QList<QByteArray> parts = pidFile.readAll().simplified().split(' ');
+        if (parts.size() >= 2) {
+            pid = parts.at(0).toLongLong();
+            start = parts.at(1).toLongLong();
+        }
+    }
+    if (pid <= 0 || processStartTime(pid) != start)
+        return then();
+    auto *timer = new QTimer(this);
+    auto deadline = std::make_shared<QElapsedTimer>();
+    deadline->start();
+    connect(timer, &QTimer::timeout, this, [timer, deadline, pid, start, then] {
+        if (processStartTime(pid) == start && deadline->elapsed() < kShimTeardownMs)
+            return;
+        timer->stop();
+        timer->deleteLater();
+        then();
+    });
+    timer->start(5);
+}
+
 void ShimRuntimeBackend::cleanup(const QString &id, StatusCallback done)
 {
-    runShim({QStringLiteral("cleanup"), QStringLiteral("--bundle"), bundle(id)},
-            [done](Result<QJsonObject> reply) { done(reply ? Status() : Status(fail(reply.error()))); });
+    afterShimExit(id, [this, dir = bundle(id), done] {
+        runShim({QStringLiteral("cleanup"), QStringLiteral("--bundle"), dir},
+                [done](Result<QJsonObject> reply) { done(reply ? Status() : Status(fail(reply.error()))); });
+    });
 }
 
 void ShimRuntimeBackend::adopt(const QString &id, Callback<RuntimeAdoption> done)

@@ -58,6 +58,7 @@ private:
                  Callback<QJsonObject> done);
     void runShim(const QStringList &arguments, Callback<QJsonObject> done);
     void startWatch(const QString &id, const QString &execId);
+    void afterShimExit(const QString &id, std::function<void()> then);
     void watchEnded(const QString &key);
 
     QString m_shimPath;

@@ -774,7 +774,14 @@ bool shimAlive(int bundleFd)
     if (std::sscanf(text->c_str(), "%lld %llu", &pid, &start) != 2 || pid <= 0)
         return false;
     auto now = processStartTime(static_cast<pid_t>(pid));
-    return now && *now == start;
+    if (!now || *now != start)
+        return false;
+    // A zombie (its reaper may be slow or absent) is a dead shim too.
+    auto stat = readFileAt(AT_FDCWD, ("/proc/" + std::to_string(pid) + "/stat").c_str(), "stat");
+    if (!stat)
+        return false;
+    const size_t close = stat->rfind(')');
+    return close == std::string::npos || close + 2 >= stat->size() || ((*stat)[close + 2] != 'Z' && (*stat)[close + 2] != 'X');
 }
 
 } // namespace

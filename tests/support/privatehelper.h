@@ -11,10 +11,27 @@ namespace Berth::TestSupport {
 // destructor). The berthd path comes from the test's compile definitions
 // (BERTHD_PATH, BERTH_BIN_DIR); keep the socket path short, it must fit a
 // sockaddr_un (108 bytes).
+//
+// Each helper gets its own bridge name, bridge subnet and cgroup parent
+// (berthd --bridge/--bridge-subnet/--cgroup-parent), so helpers of parallel
+// tests never share a network or a cgroup; the destructor stops berthd and
+// then deletes the bridge and the (by then empty) cgroup parent dirs.
 class PrivateHelper : public DaemonProcess
 {
 public:
     PrivateHelper(const QString &berthd, const QString &root, const QString &socket);
+    // A helper on the same network and cgroup parent as `previous` (a
+    // restart of berthd over the same root); the network and cgroups then
+    // belong to the new one: `previous` no longer removes them.
+    PrivateHelper(const QString &berthd, const QString &root, const QString &socket, PrivateHelper &previous);
+    ~PrivateHelper() override;
+
+    QString bridge() const { return m_bridge; }
+    QString bridgeSubnet() const { return m_subnet; }
+    QString cgroupParent() const { return m_cgroupParent; }
+    // Deletes the bridge and the cgroup parent dirs (berthd must be stopped
+    // and its containers gone). Idempotent; also run by the destructor.
+    void removeNetworkAndCgroups();
 
     QString root() const { return m_root; }
     QString socket() const { return m_socket; }
@@ -31,8 +48,19 @@ public:
     static bool socketAnswers(const QString &socket);
 
 private:
+    struct Unique
+    {
+        QString bridge, subnet, cgroupParent;
+    };
+    static Unique makeUnique();
+    PrivateHelper(const QString &berthd, const QString &root, const QString &socket, const Unique &unique);
+
     QString m_root;
     QString m_socket;
+    QString m_bridge;
+    QString m_subnet;
+    QString m_cgroupParent;
+    bool m_ownsNetwork = true;
 };
 
 } // namespace Berth::TestSupport

@@ -561,6 +561,21 @@ private slots:
         QCOMPARE(state(b), QStringLiteral("running"));
     }
 
+    void imagesOfContainersAreNotRemovedWithoutForce()
+    {
+        const QString id = create("user");
+        const Reply r = call("DELETE", "/v1.41/images/bb");
+        QCOMPARE(r.status, 409);
+        QVERIFY2(message(r).startsWith(QStringLiteral("conflict: unable to remove repository reference \"bb\" (must force) - container %1 is using its referenced image ").arg(id.left(12))),
+                 r.body.constData());
+        const QString imageId = inspect(id).value(QStringLiteral("Image")).toString();
+        const Reply byId = call("DELETE", "/v1.41/images/" + imageId.toUtf8());
+        QCOMPARE(byId.status, 409);
+        QVERIFY2(message(byId).contains(QLatin1String("image is being used by stopped container ") + id.left(12)), byId.body.constData());
+        QCOMPARE(call("DELETE", "/v1.41/containers/user").status, 204);
+        QCOMPARE(call("DELETE", "/v1.41/images/bb").status, 200);
+    }
+
     void infoCountsContainers()
     {
         create("i1");
