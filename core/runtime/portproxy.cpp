@@ -626,10 +626,29 @@ void dropPrivileges()
 
     std::vector<std::unique_ptr<Listener>> listeners;
     std::string reply = "ok\n";
+    // docker gives the IPv4 and IPv6 bindings of one published port the same
+    // host port: a "any free port" mapping reuses the port already chosen
+    // for the same protocol and container port in the other family.
+    struct Chosen
+    {
+        std::string protocol;
+        uint16_t containerPort;
+        int family;
+        uint16_t hostPort;
+    };
+    std::vector<Chosen> chosen;
     for (const PortMapping &port : ports) {
         const bool udp = port.protocol == "udp";
         const std::string ip = port.hostIp.empty() ? "0.0.0.0" : port.hostIp;
-        auto address = makeAddress(ip, port.hostPort);
+        uint16_t hostPort = port.hostPort;
+        const int family = ip.find(':') == std::string::npos ? AF_INET : AF_INET6;
+        if (hostPort == 0) {
+            for (const Chosen &c : chosen) {
+                if (c.protocol == port.protocol && c.containerPort == port.containerPort && c.family != family)
+                    hostPort = c.hostPort;
+            }
+        }
+        auto address = makeAddress(ip, hostPort);
         if (!address)
             reportFailure(reportFd, ErrorCode::InvalidArgument, 0, "invalid host IP \"" + ip + "\"");
         const int fd = socket(address->family(),
@@ -638,7 +657,7 @@ void dropPrivileges()
             const int socketErrno = errno;
             reportFailure(reportFd, ErrorCode::Io, socketErrno,
                           "create a " + port.protocol + " socket for "
-                              + hostPortText(ip, port.hostPort));
+                              + hostPortText(ip, hostPort));
         }
         const int one = 1;
         if (!udp)
@@ -649,22 +668,22 @@ void dropPrivileges()
             const int bindErrno = errno;
             if (bindErrno == EADDRINUSE)
                 // docker's words, which scripts and users look for.
-                reportFailure(reportFd, ErrorCode::Io, 0, "Bind for " + hostPortText(ip, port.hostPort)
+                reportFailure(reportFd, ErrorCode::Io, 0, "Bind for " + hostPortText(ip, hostPort)
                                              + " failed: port is already allocated");
             reportFailure(reportFd, Error::fromErrno("bind", bindErrno).code(), bindErrno,
-                   "Bind for " + hostPortText(ip, port.hostPort) + " failed");
+                   "Bind for " + hostPortText(ip, hostPort) + " failed");
         }
         if (!udp && listen(fd, SOMAXCONN) < 0) {
             const int listenErrno = errno;
             reportFailure(reportFd, ErrorCode::Io, listenErrno,
-                          "listen on " + hostPortText(ip, port.hostPort));
+                          "listen on " + hostPortText(ip, hostPort));
         }
         SockAddr bound;
         bound.length = sizeof bound.storage;
         if (getsockname(fd, bound.get(), &bound.length) < 0) {
             const int nameErrno = errno;
             reportFailure(reportFd, ErrorCode::Io, nameErrno,
-                          "getsockname " + hostPortText(ip, port.hostPort));
+                          "getsockname " + hostPortText(ip, hostPort));
         }
 
         auto listener = std::make_unique<Listener>();
@@ -674,6 +693,8 @@ void dropPrivileges()
         reinterpret_cast<sockaddr_in *>(&listener->target.storage)->sin_port
             = htons(port.containerPort);
         listeners.push_back(std::move(listener));
+        if (port.hostPort == 0)
+            chosen.push_back({port.protocol, port.containerPort, family, portOf(bound)});
         reply += port.protocol + " " + ip + " " + std::to_string(portOf(bound)) + " "
                  + std::to_string(port.containerPort) + "\n";
     }

@@ -27,7 +27,9 @@ struct PortProxyOptions
 
 // The userland port proxy for published ports: a forked, single-threaded
 // child of the shim. It binds every host port first (hostPort 0 = any free
-// port), reports what it bound through a pipe, then forwards TCP
+// port; the IPv4 and IPv6 mappings of one protocol and container port then
+// share the port chosen first, as docker's do), reports what it bound
+// through a pipe, then forwards TCP
 // connections (both directions, half-close aware, a bounded buffer per
 // direction, many connections) and UDP datagrams (a per-client flow table
 // with idle expiry) to containerAddress:containerPort.

@@ -195,6 +195,33 @@ private slots:
         QCOMPARE(QByteArray(buffer, static_cast<qsizetype>(std::max<ssize_t>(n, 0))), QByteArray("echo:dgram6"));
     }
 
+    void theIpv4AndIpv6BindingsOfAPortShareTheChosenHostPort()
+    {
+        UniqueFd probe(socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        sockaddr_in6 any6{};
+        any6.sin6_family = AF_INET6;
+        if (!probe.isValid() || bind(probe.get(), reinterpret_cast<sockaddr *>(&any6), sizeof any6) != 0)
+            QSKIP("no IPv6 on this machine");
+        probe.reset();
+        EchoServer server;
+        QVERIFY(server.start(Loopback));
+        // What berthd sends for docker's "-p 80" with both families (docker
+        // reports 0.0.0.0:N and [::]:N with one N).
+        auto proxy = PortProxy::start({PortMapping{"tcp", "0.0.0.0", 0, server.echoPort},
+                                       PortMapping{"tcp", "::", 0, server.echoPort},
+                                       PortMapping{"udp", "0.0.0.0", 0, server.udpPort},
+                                       PortMapping{"udp", "::", 0, server.udpPort}},
+                                      Loopback);
+        QVERIFY2(proxy, proxy ? "" : proxy.error().toString().c_str());
+        const auto &bound = proxy->bound();
+        QCOMPARE(bound[1].hostPort, bound[0].hostPort);
+        QCOMPARE(bound[3].hostPort, bound[2].hostPort);
+        QCOMPARE(bound[1].hostIp, std::string("::"));
+        UniqueFd fd = connectTcp(Loopback, bound[0].hostPort);
+        QVERIFY(sendAll(fd.get(), "dual"));
+        QCOMPARE(receive(fd.get(), 4), QByteArray("dual"));
+    }
+
     void aTakenPortFailsLikeDockerAndLeavesNothingBound()
     {
         EchoServer server;
