@@ -150,6 +150,7 @@ private slots:
     void notExecutableIs126();
     void execFailureAtStartIsReported();
     void stdinThroughAttach();
+    void detachKeysAndSeveralAttachers();
     void terminalModeAndResize();
     void logFileAndRotation();
     void longLinesAreSplit();
@@ -486,6 +487,50 @@ void TestShim::stdinThroughAttach()
     const Run run = runToEnd(spec, QByteArray("line one\nline two\n"));
     QCOMPARE(run.out, QByteArray("line one\nline two\ndone\n"));
     QCOMPARE(run.exitCode, 0);
+}
+
+void TestShim::detachKeysAndSeveralAttachers()
+{
+    QJsonObject spec = baseSpec({QStringLiteral("sh"), QStringLiteral("-c"),
+                                 QStringLiteral("while read line; do echo got:$line; done; echo bye")});
+    spec = withProcess(spec, "openStdin", true);
+    const QString bundle = newBundle(spec);
+    QVERIFY(!create(bundle).contains(QStringLiteral("error")));
+    const QString sock = bundle + QStringLiteral("/shim.sock");
+    ShimConnection first, second;
+    QVERIFY(first.connectTo(sock));
+    QVERIFY(second.connectTo(sock));
+    QVERIFY(first.request({{QStringLiteral("op"), QStringLiteral("attach")}, {QStringLiteral("stdin"), true},
+                           {QStringLiteral("stdout"), true}, {QStringLiteral("detachKeys"), QJsonArray{16, 17}}})
+                .value(QStringLiteral("ok")).toBool());
+    QVERIFY(second.request({{QStringLiteral("op"), QStringLiteral("attach")}, {QStringLiteral("stdin"), true},
+                            {QStringLiteral("stdout"), true}})
+                .value(QStringLiteral("ok")).toBool());
+    ShimConnection start;
+    QVERIFY(start.connectTo(sock));
+    QVERIFY(start.request({{QStringLiteral("op"), QStringLiteral("start")}}).value(QStringLiteral("ok")).toBool());
+    // A lone ctrl-p is passed on; ctrl-p ctrl-q detaches only this client.
+    first.send("one\x10x\n");
+    QVERIFY(first.waitFor("got:one\x10x"));
+    QVERIFY(second.waitFor("got:one\x10x"));
+    first.send("\x10\x11");
+    first.readAll(5000); // the shim closes the detached connection
+    ShimConnection state;
+    QVERIFY(state.connectTo(sock));
+    QCOMPARE(state.request({{QStringLiteral("op"), QStringLiteral("state")}}).value(QStringLiteral("status")).toString(),
+             QStringLiteral("running"));
+    second.send("two\n");
+    QVERIFY(second.waitFor("got:two"));
+    // Half-closing without stdinOnce does not close the container's stdin.
+    second.halfClose();
+    ShimConnection state2;
+    QVERIFY(state2.connectTo(sock));
+    QCOMPARE(state2.request({{QStringLiteral("op"), QStringLiteral("state")}}).value(QStringLiteral("status")).toString(),
+             QStringLiteral("running"));
+    ShimConnection kill;
+    QVERIFY(kill.connectTo(sock));
+    QVERIFY(kill.request({{QStringLiteral("op"), QStringLiteral("kill")}, {QStringLiteral("signal"), 9}}).value(QStringLiteral("ok")).toBool());
+    QCOMPARE(readExit(bundle).value(QStringLiteral("exitCode")).toInt(), 137);
 }
 
 void TestShim::terminalModeAndResize()
