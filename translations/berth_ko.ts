@@ -60,6 +60,55 @@
         <source>Berth&apos;s built-in Dockerfile highlighter</source>
         <translation>Berth 내장 Dockerfile 강조기</translation>
     </message>
+    <message>
+        <source>%1 ago</source>
+        <extracomment>%1 is a duration such as &quot;3 days&quot;</extracomment>
+        <translation>%1 전</translation>
+    </message>
+    <message>
+        <source>Less than a second</source>
+        <translation>1초 미만</translation>
+    </message>
+    <message>
+        <source>1 second</source>
+        <translation>1초</translation>
+    </message>
+    <message>
+        <source>%1 seconds</source>
+        <translation>%1초</translation>
+    </message>
+    <message>
+        <source>About a minute</source>
+        <translation>약 1분</translation>
+    </message>
+    <message>
+        <source>%1 minutes</source>
+        <translation>%1분</translation>
+    </message>
+    <message>
+        <source>About an hour</source>
+        <translation>약 1시간</translation>
+    </message>
+    <message>
+        <source>%1 hours</source>
+        <translation>%1시간</translation>
+    </message>
+    <message>
+        <source>%1 days</source>
+        <translation>%1일</translation>
+    </message>
+    <message>
+        <source>%1 weeks</source>
+        <translation>%1주</translation>
+    </message>
+    <message>
+        <source>%1 months</source>
+        <translation>%1개월</translation>
+    </message>
+    <message>
+        <source>%1 years</source>
+        <translation>%1년</translation>
+    </message>
 </context>
 <context>
     <name>Berth::Gui::ActivityView</name>
@@ -146,15 +195,7 @@ CMD [&quot;bash&quot;]</translation>
     </message>
 </context>
 <context>
-    <name>Berth::Gui::ContainersPage</name>
-    <message>
-        <source>Containers</source>
-        <translation>컨테이너</translation>
-    </message>
-    <message>
-        <source>Total</source>
-        <translation>전체</translation>
-    </message>
+    <name>Berth::Gui::ContainerListModel</name>
     <message>
         <source>Running</source>
         <translation>실행 중</translation>
@@ -164,24 +205,295 @@ CMD [&quot;bash&quot;]</translation>
         <translation>일시 정지됨</translation>
     </message>
     <message>
-        <source>Stopped</source>
-        <translation>중지됨</translation>
+        <source>Restarting</source>
+        <translation>다시 시작하는 중</translation>
     </message>
     <message>
-        <source>No container activity since Berth connected. Containers created, started or stopped from Berth, the berth CLI or the docker CLI appear here as it happens.</source>
-        <translation>Berth가 연결된 뒤로 컨테이너 활동이 없습니다. Berth, berth CLI 또는 docker CLI에서 컨테이너를 만들거나 시작하거나 중지하면 바로 여기에 나타납니다.</translation>
+        <source>Exited (%1)</source>
+        <translation>종료됨 (%1)</translation>
     </message>
     <message>
-        <source>Reading the container counts from the engine…</source>
-        <translation>엔진에서 컨테이너 수를 읽는 중…</translation>
+        <source>Exited</source>
+        <translation>종료됨</translation>
     </message>
     <message>
-        <source>Not connected to the engine. The container counts appear as soon as Berth reaches the helper.</source>
-        <translation>엔진에 연결되어 있지 않습니다. Berth가 헬퍼에 연결되는 즉시 컨테이너 수가 표시됩니다.</translation>
+        <source>Created</source>
+        <translation>생성됨</translation>
     </message>
     <message>
-        <source>This engine has no containers.</source>
-        <translation>이 엔진에는 컨테이너가 없습니다.</translation>
+        <source>Removing</source>
+        <translation>삭제하는 중</translation>
+    </message>
+    <message>
+        <source>Dead</source>
+        <translation>중단됨(dead)</translation>
+    </message>
+    <message>
+        <source>Click to open a published port in the browser</source>
+        <translation>클릭하면 게시된 포트를 브라우저로 엽니다</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>%2 중 %1</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>이름</translation>
+    </message>
+    <message>
+        <source>Image</source>
+        <translation>이미지</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>상태</translation>
+    </message>
+    <message>
+        <source>Command</source>
+        <translation>명령</translation>
+    </message>
+    <message>
+        <source>Ports</source>
+        <translation>포트</translation>
+    </message>
+    <message>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <source>Memory</source>
+        <translation>메모리</translation>
+    </message>
+</context>
+<context>
+    <name>Berth::Gui::ContainersPage</name>
+    <message>
+        <source>Containers</source>
+        <translation>컨테이너</translation>
+    </message>
+    <message>
+        <source>Filter by name, image, state, command or port</source>
+        <translation>이름, 이미지, 상태, 명령, 포트로 거르기</translation>
+    </message>
+    <message>
+        <source>Filter containers</source>
+        <translation>컨테이너 거르기</translation>
+    </message>
+    <message>
+        <source>Show stopped</source>
+        <translation>멈춘 컨테이너 표시</translation>
+    </message>
+    <message>
+        <source>Run…</source>
+        <translation>실행…</translation>
+    </message>
+    <message>
+        <source>Create and start a new container</source>
+        <translation>새 컨테이너를 만들고 시작합니다</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>시작</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>정지</translation>
+    </message>
+    <message>
+        <source>Restart</source>
+        <translation>다시 시작</translation>
+    </message>
+    <message>
+        <source>Kill</source>
+        <translation>강제 종료</translation>
+    </message>
+    <message>
+        <source>Send SIGKILL to the main process</source>
+        <translation>주 프로세스에 SIGKILL을 보냅니다</translation>
+    </message>
+    <message>
+        <source>Rename…</source>
+        <translation>이름 바꾸기…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>삭제</translation>
+    </message>
+    <message>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <source>Memory</source>
+        <translation>메모리</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>이름</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>값</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>종류</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>원본</translation>
+    </message>
+    <message>
+        <source>Destination</source>
+        <translation>대상</translation>
+    </message>
+    <message>
+        <source>Mode</source>
+        <translation>모드</translation>
+    </message>
+    <message>
+        <source>Container Port</source>
+        <translation>컨테이너 포트</translation>
+    </message>
+    <message>
+        <source>Host Address</source>
+        <translation>호스트 주소</translation>
+    </message>
+    <message>
+        <source>Host Port</source>
+        <translation>호스트 포트</translation>
+    </message>
+    <message>
+        <source>Logs</source>
+        <translation>로그</translation>
+    </message>
+    <message>
+        <source>Inspect</source>
+        <translation>상세 정보</translation>
+    </message>
+    <message>
+        <source>Stats</source>
+        <translation>자원 사용량</translation>
+    </message>
+    <message>
+        <source>Environment</source>
+        <translation>환경 변수</translation>
+    </message>
+    <message>
+        <source>Mounts</source>
+        <translation>마운트</translation>
+    </message>
+    <message>
+        <source>Ports</source>
+        <translation>포트</translation>
+    </message>
+    <message>
+        <source>Could not read the containers: %1</source>
+        <translation>컨테이너 목록을 읽지 못했습니다: %1</translation>
+    </message>
+    <message>
+        <source>Could not read container %1: %2</source>
+        <translation>컨테이너 %1을(를) 읽지 못했습니다: %2</translation>
+    </message>
+    <message>
+        <source>%1 running of %2</source>
+        <translation>%2개 중 %1개 실행 중</translation>
+    </message>
+    <message>
+        <source>Not connected to the engine. The containers appear as soon as Berth reaches the helper.</source>
+        <translation>엔진에 연결되어 있지 않습니다. Berth가 헬퍼에 연결되는 즉시 컨테이너가 표시됩니다.</translation>
+    </message>
+    <message>
+        <source>This engine does not serve containers yet (%1).</source>
+        <extracomment>%1 is the engine&apos;s technical answer</extracomment>
+        <translation>이 엔진은 아직 컨테이너 기능을 제공하지 않습니다(%1).</translation>
+    </message>
+    <message>
+        <source>This engine has no containers. Run one from an image with “Run…”, or with “berth run IMAGE”.</source>
+        <translation>이 엔진에는 컨테이너가 없습니다. “실행…”으로 이미지에서 실행하거나 “berth run IMAGE”를 사용하세요.</translation>
+    </message>
+    <message>
+        <source>Select a container to see its details.</source>
+        <translation>컨테이너를 선택하면 상세 정보가 표시됩니다.</translation>
+    </message>
+    <message>
+        <source>Select one container to see its details.</source>
+        <translation>상세 정보를 보려면 컨테이너를 하나만 선택하세요.</translation>
+    </message>
+    <message>
+        <source>read-write</source>
+        <translation>읽기/쓰기</translation>
+    </message>
+    <message>
+        <source>read-only</source>
+        <translation>읽기 전용</translation>
+    </message>
+    <message>
+        <source>Could not rename %1 to %2: %3</source>
+        <translation>%1의 이름을 %2(으)로 바꾸지 못했습니다: %3</translation>
+    </message>
+    <message>
+        <source>Could not run %1: %2</source>
+        <translation>%1을(를) 실행하지 못했습니다: %2</translation>
+    </message>
+    <message>
+        <source>Could not create a container from %1: %2</source>
+        <translation>%1에서 컨테이너를 만들지 못했습니다: %2</translation>
+    </message>
+    <message>
+        <source>Created container %1 from %2, but could not start it: %3</source>
+        <translation>%2에서 컨테이너 %1을(를) 만들었지만 시작하지 못했습니다: %3</translation>
+    </message>
+    <message>
+        <source>Started container %1 from %2.</source>
+        <translation>%2에서 컨테이너 %1을(를) 시작했습니다.</translation>
+    </message>
+    <message>
+        <source>Remove Containers</source>
+        <translation>컨테이너 삭제</translation>
+    </message>
+    <message numerus="yes">
+        <source>Remove %n container(s)?</source>
+        <translation>
+            <numerusform>컨테이너 %n개를 삭제할까요?</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Force: kill running containers first</source>
+        <translation>강제: 실행 중인 컨테이너를 먼저 강제 종료</translation>
+    </message>
+    <message>
+        <source>Rename Container</source>
+        <translation>컨테이너 이름 바꾸기</translation>
+    </message>
+    <message>
+        <source>New name for %1:</source>
+        <translation>%1의 새 이름:</translation>
+    </message>
+    <message>
+        <source>Could not start %1: %2</source>
+        <extracomment>%1 is a container name, %2 the reason</extracomment>
+        <translation>%1을(를) 시작하지 못했습니다: %2</translation>
+    </message>
+    <message>
+        <source>Could not stop %1: %2</source>
+        <extracomment>%1 is a container name, %2 the reason</extracomment>
+        <translation>%1을(를) 정지하지 못했습니다: %2</translation>
+    </message>
+    <message>
+        <source>Could not restart %1: %2</source>
+        <extracomment>%1 is a container name, %2 the reason</extracomment>
+        <translation>%1을(를) 다시 시작하지 못했습니다: %2</translation>
+    </message>
+    <message>
+        <source>Could not kill %1: %2</source>
+        <extracomment>%1 is a container name, %2 the reason</extracomment>
+        <translation>%1을(를) 강제 종료하지 못했습니다: %2</translation>
+    </message>
+    <message>
+        <source>Could not remove %1: %2</source>
+        <extracomment>%1 is a container name, %2 the reason</extracomment>
+        <translation>%1을(를) 삭제하지 못했습니다: %2</translation>
     </message>
 </context>
 <context>
@@ -343,26 +655,439 @@ CMD [&quot;bash&quot;]</translation>
     </message>
 </context>
 <context>
+    <name>Berth::Gui::ImageHistoryModel</name>
+    <message>
+        <source>%1 bytes</source>
+        <translation>%1바이트</translation>
+    </message>
+    <message>
+        <source>Created By</source>
+        <translation>만든 명령</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>생성됨</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>크기</translation>
+    </message>
+    <message>
+        <source>Comment</source>
+        <translation>설명</translation>
+    </message>
+    <message>
+        <source>Layer Image</source>
+        <translation>레이어 이미지</translation>
+    </message>
+</context>
+<context>
+    <name>Berth::Gui::ImageListModel</name>
+    <message numerus="yes">
+        <source>In use (%n)</source>
+        <translation>
+            <numerusform>사용 중 (%n)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Unused</source>
+        <translation>사용 안 함</translation>
+    </message>
+    <message>
+        <source>%1 bytes</source>
+        <translation>%1바이트</translation>
+    </message>
+    <message>
+        <source>The engine does not report containers yet.</source>
+        <translation>엔진이 아직 컨테이너 정보를 알려 주지 않습니다.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n container(s) use this image.</source>
+        <translation>
+            <numerusform>컨테이너 %n개가 이 이미지를 사용합니다.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Repository</source>
+        <translation>저장소</translation>
+    </message>
+    <message>
+        <source>Tag</source>
+        <translation>태그</translation>
+    </message>
+    <message>
+        <source>Image ID</source>
+        <translation>이미지 ID</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>생성됨</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>크기</translation>
+    </message>
+    <message>
+        <source>In Use</source>
+        <translation>사용 여부</translation>
+    </message>
+</context>
+<context>
     <name>Berth::Gui::ImagesPage</name>
     <message>
         <source>Images</source>
         <translation>이미지</translation>
     </message>
     <message>
-        <source>No image activity since Berth connected. Pulls, builds, tags and removals appear here as they happen.</source>
-        <translation>Berth가 연결된 뒤로 이미지 활동이 없습니다. 이미지를 받아오거나 빌드하거나 태그를 붙이거나 지우면 바로 여기에 나타납니다.</translation>
+        <source>Filter by repository, tag or ID</source>
+        <translation>저장소, 태그, ID로 거르기</translation>
     </message>
     <message>
-        <source>Reading the image count from the engine…</source>
-        <translation>엔진에서 이미지 수를 읽는 중…</translation>
+        <source>Filter images</source>
+        <translation>이미지 거르기</translation>
     </message>
     <message>
-        <source>Not connected to the engine. The image count appears as soon as Berth reaches the helper.</source>
-        <translation>엔진에 연결되어 있지 않습니다. Berth가 헬퍼에 연결되는 즉시 이미지 수가 표시됩니다.</translation>
+        <source>Run…</source>
+        <translation>실행…</translation>
     </message>
     <message>
-        <source>No images yet. Import a root file system with “berth import FILE NAME”, or load a saved image with “berth load -i FILE”.</source>
-        <translation>아직 이미지가 없습니다. “berth import FILE NAME”으로 루트 파일 시스템을 가져오거나, “berth load -i FILE”로 저장된 이미지를 불러오세요.</translation>
+        <source>Create and start a container from the selected image</source>
+        <translation>선택한 이미지로 컨테이너를 만들고 시작합니다</translation>
+    </message>
+    <message>
+        <source>Tag…</source>
+        <translation>태그…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>삭제</translation>
+    </message>
+    <message>
+        <source>Prune…</source>
+        <translation>정리…</translation>
+    </message>
+    <message>
+        <source>Remove images no container uses</source>
+        <translation>어떤 컨테이너도 쓰지 않는 이미지를 삭제합니다</translation>
+    </message>
+    <message>
+        <source>Import…</source>
+        <translation>가져오기…</translation>
+    </message>
+    <message>
+        <source>Create an image from a root file system tar archive</source>
+        <translation>루트 파일 시스템 tar 아카이브로 이미지를 만듭니다</translation>
+    </message>
+    <message>
+        <source>Load…</source>
+        <translation>불러오기…</translation>
+    </message>
+    <message>
+        <source>Load images from an archive made by “docker save”</source>
+        <translation>“docker save”로 만든 아카이브에서 이미지를 불러옵니다</translation>
+    </message>
+    <message>
+        <source>Save…</source>
+        <translation>저장…</translation>
+    </message>
+    <message>
+        <source>Save the selected images to an archive</source>
+        <translation>선택한 이미지를 아카이브로 저장합니다</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>히스토리</translation>
+    </message>
+    <message>
+        <source>Inspect</source>
+        <translation>상세 정보</translation>
+    </message>
+    <message>
+        <source>Could not read the images: %1</source>
+        <translation>이미지 목록을 읽지 못했습니다: %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n image(s)</source>
+        <translation>
+            <numerusform>이미지 %n개</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Not connected to the engine. The images appear as soon as Berth reaches the helper.</source>
+        <translation>엔진에 연결되어 있지 않습니다. Berth가 헬퍼에 연결되는 즉시 이미지가 표시됩니다.</translation>
+    </message>
+    <message>
+        <source>No images yet. Import a root file system or load a saved image with the buttons above, or with “berth import FILE NAME” and “berth load -i FILE”.</source>
+        <translation>아직 이미지가 없습니다. 위의 버튼으로 루트 파일 시스템을 가져오거나 저장된 이미지를 불러오세요. “berth import FILE NAME”과 “berth load -i FILE”도 쓸 수 있습니다.</translation>
+    </message>
+    <message>
+        <source>Select an image to see its details.</source>
+        <translation>이미지를 선택하면 상세 정보가 표시됩니다.</translation>
+    </message>
+    <message>
+        <source>Select one image to see its details.</source>
+        <translation>상세 정보를 보려면 이미지를 하나만 선택하세요.</translation>
+    </message>
+    <message>
+        <source>Reading the image…</source>
+        <translation>이미지를 읽는 중…</translation>
+    </message>
+    <message>
+        <source>Could not read the image&apos;s history: %1</source>
+        <translation>이미지 히스토리를 읽지 못했습니다: %1</translation>
+    </message>
+    <message>
+        <source>Tagged %1 as %2.</source>
+        <translation>%1에 %2 태그를 붙였습니다.</translation>
+    </message>
+    <message>
+        <source>Could not tag %1 as %2: %3</source>
+        <translation>%1에 %2 태그를 붙이지 못했습니다: %3</translation>
+    </message>
+    <message>
+        <source>Could not remove %1: %2</source>
+        <translation>%1을(를) 삭제하지 못했습니다: %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>Removed %1 (%n layer(s) or image(s) deleted).</source>
+        <translation>
+            <numerusform>%1을(를) 삭제했습니다 (레이어 또는 이미지 %n개 삭제).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Untagged %1.</source>
+        <translation>%1 태그를 떼었습니다.</translation>
+    </message>
+    <message>
+        <source>Could not prune images: %1</source>
+        <translation>이미지를 정리하지 못했습니다: %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>Pruned images: %n deleted, %1 reclaimed.</source>
+        <translation>
+            <numerusform>이미지 정리: %n개 삭제, %1 확보.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Cancelled: %1</source>
+        <translation>취소됨: %1</translation>
+    </message>
+    <message>
+        <source>%1 failed: %2</source>
+        <translation>%1 실패: %2</translation>
+    </message>
+    <message>
+        <source>%1: done.</source>
+        <translation>%1: 완료.</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <source>Importing %1</source>
+        <translation>%1 가져오는 중</translation>
+    </message>
+    <message>
+        <source>Loading %1</source>
+        <translation>%1 불러오는 중</translation>
+    </message>
+    <message>
+        <source>Saving to %1</source>
+        <translation>%1(으)로 저장하는 중</translation>
+    </message>
+    <message>
+        <source>Tag Image</source>
+        <translation>이미지 태그</translation>
+    </message>
+    <message>
+        <source>New name for %1 (repository[:tag]):</source>
+        <translation>%1의 새 이름 (저장소[:태그]):</translation>
+    </message>
+    <message>
+        <source>Remove Images</source>
+        <translation>이미지 삭제</translation>
+    </message>
+    <message numerus="yes">
+        <source>Remove %n image(s)?</source>
+        <translation>
+            <numerusform>이미지 %n개를 삭제할까요?</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Force (also images that containers use, and images with several tags)</source>
+        <translation>강제 (컨테이너가 쓰는 이미지와 태그가 여러 개인 이미지도)</translation>
+    </message>
+    <message>
+        <source>Some of these images are in use. Without Force the engine refuses to remove them.</source>
+        <translation>일부 이미지가 사용 중입니다. 강제 없이는 엔진이 삭제를 거부합니다.</translation>
+    </message>
+    <message>
+        <source>Prune Images</source>
+        <translation>이미지 정리</translation>
+    </message>
+    <message>
+        <source>Remove the dangling images (untagged and used by no container)?</source>
+        <translation>댕글링 이미지(태그가 없고 어떤 컨테이너도 쓰지 않는 이미지)를 삭제할까요?</translation>
+    </message>
+    <message>
+        <source>Prune</source>
+        <translation>정리</translation>
+    </message>
+    <message>
+        <source>All images no container uses, tagged or not</source>
+        <translation>태그 여부와 상관없이 어떤 컨테이너도 쓰지 않는 모든 이미지</translation>
+    </message>
+    <message>
+        <source>Import a Root File System</source>
+        <translation>루트 파일 시스템 가져오기</translation>
+    </message>
+    <message>
+        <source>Tar archives (*.tar *.tar.gz *.tgz *.tar.xz);;All files (*)</source>
+        <translation>tar 아카이브 (*.tar *.tar.gz *.tgz *.tar.xz);;모든 파일 (*)</translation>
+    </message>
+    <message>
+        <source>Import Image</source>
+        <translation>이미지 가져오기</translation>
+    </message>
+    <message>
+        <source>Name for the new image (repository[:tag], may be empty):</source>
+        <translation>새 이미지의 이름 (저장소[:태그], 비워 둘 수 있음):</translation>
+    </message>
+    <message>
+        <source>Load Images</source>
+        <translation>이미지 불러오기</translation>
+    </message>
+    <message>
+        <source>Image archives (*.tar *.tar.gz);;All files (*)</source>
+        <translation>이미지 아카이브 (*.tar *.tar.gz);;모든 파일 (*)</translation>
+    </message>
+    <message>
+        <source>Save Images</source>
+        <translation>이미지 저장</translation>
+    </message>
+    <message>
+        <source>Tar archives (*.tar)</source>
+        <translation>tar 아카이브 (*.tar)</translation>
+    </message>
+</context>
+<context>
+    <name>Berth::Gui::JsonTreeModel</name>
+    <message>
+        <source>Key</source>
+        <translation>키</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>값</translation>
+    </message>
+</context>
+<context>
+    <name>Berth::Gui::JsonTreeView</name>
+    <message>
+        <source>Inspect</source>
+        <translation>상세 정보</translation>
+    </message>
+    <message>
+        <source>Copy Value</source>
+        <translation>값 복사</translation>
+    </message>
+    <message>
+        <source>Copy Path</source>
+        <translation>경로 복사</translation>
+    </message>
+    <message>
+        <source>Expand All</source>
+        <translation>모두 펼치기</translation>
+    </message>
+    <message>
+        <source>Collapse All</source>
+        <translation>모두 접기</translation>
+    </message>
+</context>
+<context>
+    <name>Berth::Gui::LogView</name>
+    <message>
+        <source>Container output</source>
+        <translation>컨테이너 출력</translation>
+    </message>
+    <message>
+        <source>Follow</source>
+        <translation>따라가기</translation>
+    </message>
+    <message>
+        <source>Keep the newest line in view</source>
+        <translation>가장 새 줄을 계속 보여 줍니다</translation>
+    </message>
+    <message>
+        <source>Timestamps</source>
+        <translation>타임스탬프</translation>
+    </message>
+    <message>
+        <source>Since</source>
+        <translation>시작 시점</translation>
+    </message>
+    <message>
+        <source>All output</source>
+        <translation>전체 출력</translation>
+    </message>
+    <message>
+        <source>Last 5 minutes</source>
+        <translation>최근 5분</translation>
+    </message>
+    <message>
+        <source>Last hour</source>
+        <translation>최근 1시간</translation>
+    </message>
+    <message>
+        <source>Last 24 hours</source>
+        <translation>최근 24시간</translation>
+    </message>
+    <message>
+        <source>Last 7 days</source>
+        <translation>최근 7일</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>검색</translation>
+    </message>
+    <message>
+        <source>Search the output</source>
+        <translation>출력 검색</translation>
+    </message>
+    <message>
+        <source>Previous</source>
+        <translation>이전</translation>
+    </message>
+    <message>
+        <source>Previous match (Shift+Enter)</source>
+        <translation>이전 일치 (Shift+Enter)</translation>
+    </message>
+    <message>
+        <source>Next</source>
+        <translation>다음</translation>
+    </message>
+    <message>
+        <source>Next match (Enter, F3)</source>
+        <translation>다음 일치 (Enter, F3)</translation>
+    </message>
+    <message>
+        <source>The output ended: the container is not running.</source>
+        <translation>출력이 끝났습니다: 컨테이너가 실행 중이 아닙니다.</translation>
+    </message>
+    <message>
+        <source>Could not read the output: %1</source>
+        <translation>출력을 읽지 못했습니다: %1</translation>
+    </message>
+    <message>
+        <source>No matches</source>
+        <translation>일치 없음</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n match(es)</source>
+        <translation>
+            <numerusform>%n개 일치</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -478,6 +1203,113 @@ CMD [&quot;bash&quot;]</translation>
     <message>
         <source>Dismiss</source>
         <translation>닫기</translation>
+    </message>
+</context>
+<context>
+    <name>Berth::Gui::ProgressPanel</name>
+    <message>
+        <source>Cancel</source>
+        <translation>취소</translation>
+    </message>
+    <message>
+        <source>Stops %1</source>
+        <translation>%1 중지</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>%2 중 %1</translation>
+    </message>
+</context>
+<context>
+    <name>Berth::Gui::RunDialog</name>
+    <message>
+        <source>Run a Container</source>
+        <translation>컨테이너 실행</translation>
+    </message>
+    <message>
+        <source>A generated name</source>
+        <translation>자동으로 만든 이름</translation>
+    </message>
+    <message>
+        <source>8080:80, 127.0.0.1:8443:443</source>
+        <translation>8080:80, 127.0.0.1:8443:443</translation>
+    </message>
+    <message>
+        <source>KEY=value, one per line</source>
+        <translation>KEY=value, 한 줄에 하나씩</translation>
+    </message>
+    <message>
+        <source>/host/path:/container/path[:ro] or volume:/path, one per line</source>
+        <translation>/호스트/경로:/컨테이너/경로[:ro] 또는 볼륨:/경로, 한 줄에 하나씩</translation>
+    </message>
+    <message>
+        <source>The image&apos;s default command</source>
+        <translation>이미지의 기본 명령</translation>
+    </message>
+    <message>
+        <source>Default (bridge)</source>
+        <translation>기본 (브리지)</translation>
+    </message>
+    <message>
+        <source>None (no network)</source>
+        <translation>없음 (네트워크 없음)</translation>
+    </message>
+    <message>
+        <source>Host</source>
+        <translation>호스트</translation>
+    </message>
+    <message>
+        <source>Detached (in the background)</source>
+        <translation>분리 실행 (백그라운드)</translation>
+    </message>
+    <message>
+        <source>Interactive (a terminal and open input, -it)</source>
+        <translation>대화형 (터미널과 열린 입력, -it)</translation>
+    </message>
+    <message>
+        <source>Remove the container when it stops (--rm)</source>
+        <translation>멈추면 컨테이너 삭제 (--rm)</translation>
+    </message>
+    <message>
+        <source>&amp;Image:</source>
+        <translation>이미지(&amp;I):</translation>
+    </message>
+    <message>
+        <source>&amp;Name:</source>
+        <translation>이름(&amp;N):</translation>
+    </message>
+    <message>
+        <source>&amp;Ports:</source>
+        <translation>포트(&amp;P):</translation>
+    </message>
+    <message>
+        <source>&amp;Environment:</source>
+        <translation>환경 변수(&amp;E):</translation>
+    </message>
+    <message>
+        <source>&amp;Volumes:</source>
+        <translation>볼륨(&amp;V):</translation>
+    </message>
+    <message>
+        <source>&amp;Command:</source>
+        <translation>명령(&amp;C):</translation>
+    </message>
+    <message>
+        <source>Ne&amp;twork:</source>
+        <translation>네트워크(&amp;T):</translation>
+    </message>
+    <message>
+        <source>Mode:</source>
+        <translation>모드:</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>실행</translation>
+    </message>
+    <message>
+        <source>Check the entries: %1</source>
+        <extracomment>%1 is the technical reason in English</extracomment>
+        <translation>입력한 내용을 확인하세요: %1</translation>
     </message>
 </context>
 <context>
@@ -613,6 +1445,13 @@ CMD [&quot;bash&quot;]</translation>
     <message>
         <source>%1: %2</source>
         <extracomment>Accessible name of a number tile: %1 caption, %2 number</extracomment>
+        <translation>%1: %2</translation>
+    </message>
+</context>
+<context>
+    <name>Berth::Gui::StatsGraph</name>
+    <message>
+        <source>%1: %2</source>
         <translation>%1: %2</translation>
     </message>
 </context>

@@ -48,6 +48,12 @@ MainWindow::MainWindow(EngineConnection *connection, const SyntaxHighlighting *h
 
     auto *containers = new ContainersPage(connection, m_events, m_pages);
     auto *images = new ImagesPage(connection, m_events, m_pages);
+    connect(images, &ImagesPage::notify, m_notification, &NotificationBar::showMessage);
+    connect(containers, &ContainersPage::notify, m_notification, &NotificationBar::showMessage);
+    connect(images, &ImagesPage::runRequested, containers, [this, containers](const QString &image) {
+        showPage(ContainersPageIndex);
+        containers->askRun(image);
+    });
     m_buildPage = new BuildPage(highlighting, m_pages);
     auto *settings = new SettingsPage(connection, highlighting, m_pages);
 

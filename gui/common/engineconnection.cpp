@@ -78,9 +78,21 @@ void EngineConnection::dropClient()
     if (m_events)
         m_events->cancel();
     m_events = nullptr;
+    m_patientClient.reset();
     m_client.reset();
     m_infoInFlight = false;
     m_infoDirty = false;
+}
+
+Client::EngineClient *EngineConnection::patientClient()
+{
+    if (!m_client)
+        return nullptr;
+    if (!m_patientClient) {
+        m_patientClient = std::make_unique<Client::EngineClient>(m_endpoint);
+        m_patientClient->setTimeout(0);
+    }
+    return m_patientClient.get();
 }
 
 void EngineConnection::attempt()

@@ -4,6 +4,7 @@
 
 #include <base/result.h>
 #include <client/endpoint.h>
+#include <client/clientmetatypes.h> // Q_DECLARE_METATYPE(Event, Status) before any moc uses them
 #include <common/event.h>
 #include <common/systeminfo.h>
 #include <common/versioninfo.h>
@@ -58,6 +59,17 @@ public:
     void connectTo(const Client::Endpoint &endpoint);
     Client::Endpoint endpoint() const { return m_endpoint; }
 
+    // The client of the current connection attempt, for the pages' own
+    // requests; nullptr while none exists. It is replaced on every
+    // (re)connection: hold it only for one request (its futures fail with
+    // Unavailable when it goes).
+    Client::EngineClient *client() const { return m_client.get(); }
+    // A second client of the same connection without a reply timeout, for
+    // requests that may rightly take long before their first reply byte
+    // (stopping a container with a grace period, uploading an archive).
+    // Replaced together with client(); nullptr while that is.
+    Client::EngineClient *patientClient();
+
     State state() const { return m_state; }
     bool isConnected() const { return m_state == State::Connected; }
     // The last /version and /info read (kept while reconnecting).
@@ -102,6 +114,7 @@ private:
 
     Client::Endpoint m_endpoint;
     std::unique_ptr<Client::EngineClient> m_client;
+    std::unique_ptr<Client::EngineClient> m_patientClient;
     QPointer<Client::EventStream> m_events;
     State m_state = State::NotRunning;
     int m_generation = 0;

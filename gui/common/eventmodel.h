@@ -1,5 +1,6 @@
 #pragma once
 
+#include <client/clientmetatypes.h> // Q_DECLARE_METATYPE(Event, Status) before any moc uses them
 #include <common/event.h>
 
 #include <QAbstractListModel>

@@ -1,0 +1,77 @@
+#pragma once
+
+#include <QPointer>
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QListView;
+
+namespace Berth::Client {
+class EngineClient;
+class LogStream;
+} // namespace Berth::Client
+
+namespace Berth::Gui {
+
+class LogModel;
+class LogLineDelegate;
+
+// A container's output: a bounded LogModel in a list view that paints only
+// the visible rows (uniform row heights), so a million lines scroll
+// smoothly. Follow keeps the newest line in view (scrolling up turns it
+// off), Timestamps shows the engine's time stamps, stderr lines are drawn
+// in a warning colour with a marker, Since picks how far back to read, and
+// the search box highlights matches with next/previous (Enter,
+// Shift+Enter, F3).
+class LogView : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit LogView(QWidget *parent = nullptr);
+    ~LogView() override;
+
+    // Streams a container's logs (GET /containers/{id}/logs?follow=1)
+    // through client; an empty id stops and clears.
+    void setContainer(Client::EngineClient *client, const QString &id);
+    QString container() const { return m_container; }
+
+    LogModel *model() const { return m_model; }
+    QListView *listView() const { return m_list; }
+    QLineEdit *searchField() const { return m_search; }
+    QCheckBox *followBox() const { return m_follow; }
+    QCheckBox *timestampsBox() const { return m_timestamps; }
+    QComboBox *sinceBox() const { return m_since; }
+
+    // Moves to the next (previous) line that matches the search text.
+    bool findNext(bool backward = false);
+
+    // The "since" value sent to the engine for the current choice (empty: all).
+    QString sinceValue() const;
+
+signals:
+    // The stream ended (the container stopped, or an error).
+    void streamFinished(const QString &message);
+
+private:
+    void restart();
+    void updateMatches();
+
+    QPointer<Client::EngineClient> m_client;
+    QString m_container;
+    Client::LogStream *m_stream = nullptr;
+    LogModel *m_model = nullptr;
+    LogLineDelegate *m_delegate = nullptr;
+    QListView *m_list = nullptr;
+    QCheckBox *m_follow = nullptr;
+    QCheckBox *m_timestamps = nullptr;
+    QComboBox *m_since = nullptr;
+    QLineEdit *m_search = nullptr;
+    QLabel *m_matches = nullptr;
+    QLabel *m_status = nullptr;
+    bool m_autoScrolling = false;
+};
+
+} // namespace Berth::Gui

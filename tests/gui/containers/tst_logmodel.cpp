@@ -1,0 +1,197 @@
+#include <containers/loglinedelegate.h>
+#include <containers/logmodel.h>
+#include <containers/logview.h>
+
+#include <QAbstractItemModelTester>
+#include <QCheckBox>
+#include <QElapsedTimer>
+#include <QLineEdit>
+#include <QListView>
+#include <QScrollBar>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace Berth::Gui;
+using Berth::Client::LogLine;
+
+namespace {
+
+LogLine line(const QString &message, LogLine::Stream stream = LogLine::Stream::Stdout,
+             const QString &stamp = QStringLiteral("2026-11-28T01:02:03.123456789Z"))
+{
+    LogLine l;
+    l.stream = stream;
+    if (stamp.isEmpty()) {
+        l.raw = message;
+    } else {
+        l.raw = stamp + QLatin1Char(' ') + message;
+        l.messageStart = int(stamp.size() + 1);
+    }
+    return l;
+}
+
+QList<LogLine> batch(int first, int count)
+{
+    QList<LogLine> lines;
+    lines.reserve(count);
+    for (int i = first; i < first + count; ++i)
+        lines.append(line(QStringLiteral("line %1").arg(i), i % 10 == 0 ? LogLine::Stream::Stderr : LogLine::Stream::Stdout));
+    return lines;
+}
+
+} // namespace
+
+class tst_LogModel : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void linesAppendInBatchesAndKeepTheirStream()
+    {
+        LogModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.appendLines(batch(0, 3));
+        model.appendLines({});
+        QCOMPARE(model.rowCount(), 3);
+        QCOMPARE(model.index(0).data().toString(), QStringLiteral("line 0"));
+        QCOMPARE(model.index(0).data(LogModel::StreamRole).toInt(), int(LogLine::Stream::Stderr));
+        QCOMPARE(model.index(1).data(LogModel::StreamRole).toInt(), int(LogLine::Stream::Stdout));
+        QCOMPARE(model.index(2).data(LogModel::TimestampRole).toString(), QStringLiteral("2026-11-28T01:02:03.123456789Z"));
+        QCOMPARE(model.index(2).data(LogModel::MessageRole).toString(), QStringLiteral("line 2"));
+    }
+
+    void timestampsShowOnlyWhenAsked()
+    {
+        LogModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.appendLines({line(QStringLiteral("hello")), line(QStringLiteral("plain"), LogLine::Stream::Stdout, QString())});
+        QCOMPARE(model.index(0).data().toString(), QStringLiteral("hello"));
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        model.setShowTimestamps(true);
+        QCOMPARE(changed.size(), 1);
+        QCOMPARE(model.index(0).data().toString(), QStringLiteral("2026-11-28T01:02:03.123456789Z hello"));
+        QCOMPARE(model.index(1).data().toString(), QStringLiteral("plain"));
+        model.setShowTimestamps(true);
+        QCOMPARE(changed.size(), 1);
+    }
+
+    // QAbstractItemModelTester re-checks the whole model on every signal,
+    // so it watches a million lines through a small capacity; the default
+    // capacity is checked on its own below.
+    void aMillionLinesStayWithinCapacity()
+    {
+        LogModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setCapacity(10000);
+        constexpr int Total = 1000000;
+        constexpr int Batch = 4096; // about what one 64 KiB read of a log stream carries
+        for (int first = 0; first < Total; first += Batch)
+            model.appendLines(batch(first, qMin(Batch, Total - first)));
+        QCOMPARE(model.rowCount(), 10000);
+        QCOMPARE(model.droppedLines(), qint64(Total - 10000));
+        // The newest lines are kept, in order.
+        QCOMPARE(model.index(0).data().toString(), QStringLiteral("line 990000"));
+        QCOMPARE(model.index(9999).data().toString(), QStringLiteral("line 999999"));
+        QCOMPARE(model.longestLine(), int(QStringLiteral("2026-11-28T01:02:03.123456789Z line 999999").size()));
+    }
+
+    void aMillionLinesAtTheDefaultCapacity()
+    {
+        LogModel model;
+        QCOMPARE(model.capacity(), LogModel::DefaultCapacity);
+        QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+        QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+        constexpr int Total = 1000000;
+        constexpr int Batch = 4096;
+        qint64 modelMs = 0;
+        for (int first = 0; first < Total; first += Batch) {
+            const QList<LogLine> lines = batch(first, qMin(Batch, Total - first));
+            QElapsedTimer clock;
+            clock.start();
+            model.appendLines(lines);
+            modelMs += clock.elapsed();
+        }
+        qInfo("the model took %lld ms for %d lines", modelMs, Total);
+        QCOMPARE(model.rowCount(), LogModel::DefaultCapacity);
+        QCOMPARE(model.droppedLines(), qint64(Total - LogModel::DefaultCapacity));
+        QCOMPARE(model.index(LogModel::DefaultCapacity - 1).data().toString(), QStringLiteral("line 999999"));
+        // One insert per batch, and removals only once full: no per-line signals.
+        QCOMPARE(inserted.size(), (Total + Batch - 1) / Batch);
+        QVERIFY(removed.size() < inserted.size());
+    }
+
+    void aBatchLargerThanTheCapacityKeepsItsNewestLines()
+    {
+        LogModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setCapacity(10);
+        model.appendLines(batch(0, 5));
+        model.appendLines(batch(5, 25));
+        QCOMPARE(model.rowCount(), 10);
+        QCOMPARE(model.index(0).data().toString(), QStringLiteral("line 20"));
+        QCOMPARE(model.droppedLines(), qint64(20));
+        model.setCapacity(4);
+        QCOMPARE(model.rowCount(), 4);
+        QCOMPARE(model.index(0).data().toString(), QStringLiteral("line 26"));
+        model.clear();
+        QCOMPARE(model.rowCount(), 0);
+        QCOMPARE(model.droppedLines(), qint64(0));
+    }
+
+    void findWrapsForwardAndBackward()
+    {
+        LogModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.appendLines({line(QStringLiteral("alpha")), line(QStringLiteral("beta ERROR one")), line(QStringLiteral("gamma")),
+                           line(QStringLiteral("error two")), line(QStringLiteral("delta"))});
+        QCOMPARE(model.find(QStringLiteral("error"), 0), 1);
+        QCOMPARE(model.find(QStringLiteral("error"), 2), 3);
+        QCOMPARE(model.find(QStringLiteral("error"), 4), 1); // wraps
+        QCOMPARE(model.find(QStringLiteral("error"), 2, true), 1);
+        QCOMPARE(model.find(QStringLiteral("error"), 0, true), 3); // wraps backward
+        QCOMPARE(model.find(QStringLiteral("ERROR"), 2, false, Qt::CaseSensitive), 1);
+        QCOMPARE(model.find(QStringLiteral("Error"), 0, false, Qt::CaseSensitive), -1);
+        QCOMPARE(model.find(QStringLiteral("zeta"), 0), -1);
+        QCOMPARE(model.find(QString(), 0), -1);
+        // The stamp is not searched: "2026" is only in the time.
+        QCOMPARE(model.find(QStringLiteral("2026"), 0), -1);
+        QCOMPARE(model.countMatches(QStringLiteral("error")), 2);
+    }
+
+    void theViewSearchesAndHighlights()
+    {
+        LogView view;
+        view.resize(600, 300);
+        view.model()->appendLines(batch(0, 50000));
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        // Following keeps the newest line in view.
+        QVERIFY(view.followBox()->isChecked());
+        QScrollBar *bar = view.listView()->verticalScrollBar();
+        QTRY_VERIFY(bar->maximum() > 0);
+        QCOMPARE(bar->value(), bar->maximum());
+
+        view.searchField()->setText(QStringLiteral("line 1234"));
+        QVERIFY(view.findNext());
+        QCOMPARE(view.listView()->currentIndex().row(), 1234);
+        QVERIFY(!view.followBox()->isChecked()); // a search stops following
+        QVERIFY(view.findNext());
+        QCOMPARE(view.listView()->currentIndex().row(), 12340);
+        QVERIFY(view.findNext(true));
+        QCOMPARE(view.listView()->currentIndex().row(), 1234);
+        view.searchField()->setText(QStringLiteral("no such text"));
+        QVERIFY(!view.findNext());
+
+        // Rows render from the model without measuring every line.
+        QVERIFY(view.listView()->uniformItemSizes());
+        QElapsedTimer clock;
+        clock.start();
+        view.model()->appendLines(batch(50000, 100000));
+        QCoreApplication::processEvents();
+        qInfo("appended and laid out 100000 more lines in %lld ms", qint64(clock.elapsed()));
+        QCOMPARE(view.model()->rowCount(), 150000);
+    }
+};
+
+QTEST_MAIN(tst_LogModel)
+#include "tst_logmodel.moc"

@@ -1,0 +1,280 @@
+// The images page against a real private berthd: every action goes through
+// the page's own asynchronous calls, and the table follows the engine's
+// image events (no test calls reload()).
+#include <client/endpoint.h>
+#include <client/imagetransfer.h>
+#include <common/engineconnection.h>
+#include <common/jsontreemodel.h>
+#include <common/jsontreeview.h>
+#include <common/progresspanel.h>
+#include <images/imagehistorymodel.h>
+#include <images/imagelistmodel.h>
+#include <images/imagespage.h>
+#include <support/commandrunner.h>
+#include <support/privatehelper.h>
+
+#include <QAbstractItemModelTester>
+#include <QDir>
+#include <QFileInfo>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cerrno>
+#include <memory>
+
+#include <unistd.h>
+
+using namespace Berth;
+using namespace Berth::Gui;
+using Berth::TestSupport::CommandResult;
+using Berth::TestSupport::CommandRunner;
+using Berth::TestSupport::PrivateHelper;
+
+class tst_ImagesPage : public QObject
+{
+    Q_OBJECT
+
+private:
+    struct Note
+    {
+        QString text;
+        NotificationBar::Kind kind;
+    };
+
+    // Waits for a transfer's end and returns its result.
+    static Status finish(Client::ImageTransfer *transfer)
+    {
+        QSignalSpy finished(transfer, &Client::ImageTransfer::finished);
+        if (!transfer->isFinished())
+            finished.wait(60000);
+        if (finished.isEmpty())
+            return fail(ErrorCode::Timeout, "the transfer did not finish");
+        return finished.at(0).at(0).value<Status>();
+    }
+
+    bool waitForNote(const QString &part, NotificationBar::Kind kind, int from)
+    {
+        return QTest::qWaitFor([&] {
+            for (int i = from; i < m_notes.size(); ++i) {
+                if (m_notes.at(i).kind == kind && m_notes.at(i).text.contains(part))
+                    return true;
+            }
+            return false;
+        }, 20000);
+    }
+
+    QString notesText() const
+    {
+        QStringList all;
+        for (const Note &n : m_notes)
+            all.append(n.text);
+        return all.join(QLatin1Char('\n'));
+    }
+
+    void screenshot(const QString &name)
+    {
+        QCoreApplication::processEvents();
+        const QImage image = m_page->grab().toImage();
+        QVERIFY(!image.isNull());
+        QDir().mkpath(QStringLiteral(BERTH_ARTIFACTS_DIR));
+        const QString path = QStringLiteral(BERTH_ARTIFACTS_DIR "/%1.png").arg(name);
+        QVERIFY2(image.save(path), qPrintable(path));
+    }
+
+    std::unique_ptr<QTemporaryDir> m_tmp;
+    std::unique_ptr<PrivateHelper> m_helper;
+    std::unique_ptr<EngineConnection> m_connection;
+    std::unique_ptr<ImagesPage> m_page;
+    std::unique_ptr<QAbstractItemModelTester> m_tester;
+    QList<Note> m_notes;
+    QString m_tar;
+
+private slots:
+    void initTestCase()
+    {
+        const QString berthd = QStringLiteral(BERTH_BIN_DIR "/berthd");
+        if (!QFileInfo(berthd).isExecutable())
+            QSKIP("berthd is not built; build the berthd target first");
+        if (::geteuid() != 0)
+            QSKIP("runs a private berthd, which needs root (style.md C24)");
+        m_tmp = std::make_unique<QTemporaryDir>(QStringLiteral("/tmp/berth-gui-images-XXXXXX"));
+        QVERIFY(m_tmp->isValid());
+        m_tar = m_tmp->filePath(QStringLiteral("busybox.tar"));
+        const CommandResult made = CommandRunner(QProcessEnvironment::systemEnvironment(), 120000)
+                                       .run(QStringLiteral("bash"), {QStringLiteral(BERTH_SOURCE_DIR "/installer/make-default-image.sh"), m_tar});
+        QVERIFY2(made.exitCode == 0, qPrintable(made.describe()));
+
+        m_helper = std::make_unique<PrivateHelper>(berthd, m_tmp->filePath(QStringLiteral("root")),
+                                                   m_tmp->filePath(QStringLiteral("berth.sock")));
+        QVERIFY2(m_helper->launch(), qPrintable(m_helper->errorString()));
+        QVERIFY2(m_helper->waitUntilAnswering(), qPrintable(m_helper->log()));
+
+        m_connection = std::make_unique<EngineConnection>();
+        m_connection->setHelperStartEnabled(false);
+        m_page = std::make_unique<ImagesPage>(m_connection.get(), nullptr);
+        m_page->resize(1000, 700);
+        m_tester = std::make_unique<QAbstractItemModelTester>(m_page->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        connect(m_page.get(), &ImagesPage::notify, this, [this](const QString &text, NotificationBar::Kind kind) {
+            m_notes.append({text, kind});
+        });
+        m_page->show();
+        const auto endpoint = Client::Endpoint::parse(m_helper->host());
+        QVERIFY(endpoint);
+        m_connection->connectTo(*endpoint);
+        QTRY_VERIFY_WITH_TIMEOUT(m_connection->isConnected(), 10000);
+        QSignalSpy reloaded(m_page.get(), &ImagesPage::reloaded);
+        QVERIFY(reloaded.wait(10000));
+        QCOMPARE(m_page->model()->rowCount(), 0);
+        screenshot(QStringLiteral("images-empty"));
+    }
+
+    void cleanupTestCase()
+    {
+        m_tester.reset();
+        m_page.reset();
+        m_connection.reset();
+        if (m_helper)
+            m_helper->stop(10000);
+        m_helper.reset();
+    }
+
+    void anImportShowsProgressAndTheRowComesFromTheEvent()
+    {
+        QSignalSpy reloaded(m_page.get(), &ImagesPage::reloaded);
+        Client::ImageTransfer *transfer = m_page->importFile(m_tar, QStringLiteral("busybox:latest"));
+        QCOMPARE(m_page->progressPanel()->activeCount(), 1);
+        QSignalSpy progress(transfer, &Client::ImageTransfer::progress);
+        const Status result = finish(transfer);
+        QVERIFY2(result, result ? "" : result.error().toString().c_str());
+        QVERIFY(!progress.isEmpty());
+        QCOMPARE(progress.last().at(0).toLongLong(), QFileInfo(m_tar).size());
+        QVERIFY2(transfer->messages().value(0).startsWith(QLatin1String("sha256:")), qPrintable(transfer->messages().join(u',')));
+        QTRY_VERIFY_WITH_TIMEOUT(m_page->model()->rowOf(QStringLiteral("busybox:latest")) >= 0, 10000);
+        QVERIFY(!reloaded.isEmpty()); // the import event triggered the re-read
+        QTRY_COMPARE(m_page->progressPanel()->activeCount(), 0);
+        const int row = m_page->model()->rowOf(QStringLiteral("busybox:latest"));
+        QCOMPARE(m_page->model()->index(row, ImageListModel::TagColumn).data().toString(), QStringLiteral("latest"));
+        QVERIFY(m_page->model()->index(row, ImageListModel::SizeColumn).data(ImageListModel::SortRole).toLongLong() > 100000);
+    }
+
+    void theDetailsShowInspectAndHistory()
+    {
+        QVERIFY(m_page->selectReference(QStringLiteral("busybox:latest")));
+        JsonTreeModel *inspect = m_page->inspectView()->model();
+        QTRY_VERIFY_WITH_TIMEOUT(inspect->indexForPath(QStringLiteral(".Id")).isValid(), 10000);
+        const int row = m_page->model()->rowOf(QStringLiteral("busybox:latest"));
+        const QString id = m_page->model()->row(row).id;
+        QCOMPARE(inspect->valueText(inspect->indexForPath(QStringLiteral(".Id"))), id);
+        QCOMPARE(inspect->valueText(inspect->indexForPath(QStringLiteral(".RepoTags[0]"))), QStringLiteral("busybox:latest"));
+        QTRY_VERIFY_WITH_TIMEOUT(m_page->historyModel()->rowCount() >= 1, 10000);
+        QCOMPARE(m_page->historyModel()->history().constFirst().id, id);
+        screenshot(QStringLiteral("images-details"));
+    }
+
+    void removingAnImageWithTwoNamesNeedsForceAsInDocker()
+    {
+        const int from = int(m_notes.size());
+        m_page->tagImage(QStringLiteral("busybox:latest"), QStringLiteral("gui/second:v1"));
+        QVERIFY2(waitForNote(QStringLiteral("gui/second:v1"), NotificationBar::Kind::Information, from), qPrintable(notesText()));
+        QTRY_VERIFY_WITH_TIMEOUT(m_page->model()->rowOf(QStringLiteral("gui/second:v1")) >= 0, 10000);
+        const QString id = m_page->model()->row(m_page->model()->rowOf(QStringLiteral("busybox:latest"))).id;
+
+        // By ID without force: the engine refuses with docker's words.
+        m_page->removeImages({id}, false);
+        QVERIFY2(waitForNote(QStringLiteral("must be forced"), NotificationBar::Kind::Warning, from), qPrintable(notesText()));
+        QVERIFY(m_page->model()->rowOf(QStringLiteral("gui/second:v1")) >= 0);
+
+        // By name: only that tag goes.
+        m_page->removeImages({QStringLiteral("gui/second:v1")}, false);
+        QTRY_COMPARE_WITH_TIMEOUT(m_page->model()->rowOf(QStringLiteral("gui/second:v1")), -1, 10000);
+        QVERIFY(m_page->model()->rowOf(QStringLiteral("busybox:latest")) >= 0);
+    }
+
+    void badNamesAndFilesFailWithTheirNames()
+    {
+        const int from = int(m_notes.size());
+        m_page->tagImage(QStringLiteral("busybox:latest"), QStringLiteral("UPPER/case"));
+        QVERIFY2(waitForNote(QStringLiteral("UPPER/case"), NotificationBar::Kind::Warning, from), qPrintable(notesText()));
+        const QString missing = m_tmp->filePath(QStringLiteral("no-such.tar"));
+        const Status result = finish(m_page->importFile(missing, QStringLiteral("x:1")));
+        QVERIFY(!result);
+        QVERIFY(QString::fromStdString(result.error().message()).contains(missing));
+        QVERIFY2(waitForNote(missing.section(u'/', -1), NotificationBar::Kind::Warning, from), qPrintable(notesText()));
+    }
+
+    void aCancelledSaveLeavesNoFile()
+    {
+        const QString path = m_tmp->filePath(QStringLiteral("cancelled.tar"));
+        Client::ImageTransfer *transfer = m_page->saveImages({QStringLiteral("busybox:latest")}, path);
+        transfer->cancel();
+        const Status result = finish(transfer);
+        QVERIFY(!result);
+        QCOMPARE(result.error().sysErrno(), ECANCELED);
+        QVERIFY(!QFileInfo::exists(path));
+    }
+
+    void saveThenLoadBringsTheImageBack()
+    {
+        const QString path = m_tmp->filePath(QStringLiteral("saved.tar"));
+        const Status saved = finish(m_page->saveImages({QStringLiteral("busybox:latest")}, path));
+        QVERIFY2(saved, saved ? "" : saved.error().toString().c_str());
+        QVERIFY(QFileInfo(path).size() > 100000);
+
+        const QString id = m_page->model()->row(m_page->model()->rowOf(QStringLiteral("busybox:latest"))).id;
+        m_page->removeImages({id}, true);
+        QTRY_COMPARE_WITH_TIMEOUT(m_page->model()->rowOf(QStringLiteral("busybox:latest")), -1, 10000);
+
+        Client::ImageTransfer *load = m_page->loadFile(path);
+        const Status loaded = finish(load);
+        QVERIFY2(loaded, loaded ? "" : loaded.error().toString().c_str());
+        QVERIFY2(load->messages().join(u'\n').contains(QLatin1String("Loaded image: busybox:latest")),
+                 qPrintable(load->messages().join(u'\n')));
+        QTRY_VERIFY_WITH_TIMEOUT(m_page->model()->rowOf(QStringLiteral("busybox:latest")) >= 0, 10000);
+        QCOMPARE(m_page->model()->row(m_page->model()->rowOf(QStringLiteral("busybox:latest"))).id, id);
+    }
+
+    void pruneRemovesTheDanglingImageAndSaysWhatItReclaimed()
+    {
+        // An untagged import is dangling.
+        Client::ImageTransfer *transfer = m_page->importFile(m_tar, QString());
+        const Status result = finish(transfer);
+        QVERIFY2(result, result ? "" : result.error().toString().c_str());
+        const QString dangling = transfer->messages().value(0);
+        QVERIFY(dangling.startsWith(QLatin1String("sha256:")));
+        QTRY_VERIFY_WITH_TIMEOUT(m_page->model()->rowOf(dangling) >= 0, 10000);
+        QCOMPARE(m_page->model()->index(m_page->model()->rowOf(dangling), ImageListModel::RepositoryColumn).data().toString(),
+                 QStringLiteral("<none>"));
+        screenshot(QStringLiteral("images-list"));
+
+        const int from = int(m_notes.size());
+        m_page->pruneImages(false);
+        QVERIFY2(waitForNote(QStringLiteral("reclaimed"), NotificationBar::Kind::Information, from), qPrintable(notesText()));
+        QTRY_COMPARE_WITH_TIMEOUT(m_page->model()->rowOf(dangling), -1, 10000);
+        QVERIFY(m_page->model()->rowOf(QStringLiteral("busybox:latest")) >= 0);
+    }
+
+    void theFilterNarrowsTheTable()
+    {
+        m_page->tagImage(QStringLiteral("busybox:latest"), QStringLiteral("gui/filtered:1"));
+        QTRY_VERIFY_WITH_TIMEOUT(m_page->model()->rowOf(QStringLiteral("gui/filtered:1")) >= 0, 10000);
+        QCOMPARE(m_page->proxy()->rowCount(), 2);
+        m_page->proxy()->setFilterFixedString(QStringLiteral("FILTERED"));
+        QCOMPARE(m_page->proxy()->rowCount(), 1);
+        m_page->proxy()->setFilterFixedString(QString());
+        QCOMPARE(m_page->proxy()->rowCount(), 2);
+    }
+
+    void losingTheHelperEmptiesNothingAndSaysSo()
+    {
+        QVERIFY(m_helper->terminate(15000));
+        QTRY_VERIFY_WITH_TIMEOUT(!m_connection->isConnected(), 10000);
+        // The last list stays for reference; the actions wait for the engine.
+        QVERIFY(m_page->model()->rowCount() > 0);
+        screenshot(QStringLiteral("images-disconnected"));
+    }
+};
+
+QTEST_MAIN(tst_ImagesPage)
+#include "tst_imagespage.moc"
