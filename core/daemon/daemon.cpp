@@ -111,7 +111,16 @@ Status Daemon::start(bool handleSignals)
     m_routes.push_back(std::make_unique<VolumeRoutes>(
         VolumeRoutes::Context{m_volumes.get(), m_events.get(), VolumeRoutes::containerUsage(m_containers.get())}));
     m_routes.push_back(std::make_unique<ContainerRoutes>(ContainerRoutes::Context{
-        m_supervisor.get(), m_images.get(), m_worker.get(), std::max(1, QThread::idealThreadCount()), {}}));
+        m_supervisor.get(), m_images.get(), m_worker.get(), std::max(1, QThread::idealThreadCount()),
+        // -v NAME:/path: the named volume, created on first use (docker does too).
+        [volumes = m_volumes.get()](const QString &name) -> Result<QString> {
+            Engine::VolumeCreateOptions options;
+            options.name = name;
+            auto volume = volumes->create(options);
+            if (!volume)
+                return fail(volume.error());
+            return volume->mountpoint;
+        }}));
     m_routes.push_back(std::make_unique<MissingObjectRoutes>());
     for (const auto &routes : m_routes)
         routes->registerRoutes(m_server->router());
