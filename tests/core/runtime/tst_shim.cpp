@@ -804,12 +804,34 @@ void TestShim::initReapsAndForwards()
 {
     QJsonObject spec = baseSpec({QStringLiteral("sh"), QStringLiteral("-c"),
                                  QStringLiteral("echo pid=$$; tr '\\0' ' ' < /proc/1/cmdline; echo; (sleep 0 &); sleep 0.2; "
-                                                "grep -l zombie /proc/[0-9]*/status 2>/dev/null | wc -l; exit 7")});
+                                                "echo zombies=$(grep -l zombie /proc/[0-9]*/status 2>/dev/null | wc -l); exit 7")});
     spec.insert(QStringLiteral("init"), true);
     const Run run = runToEnd(spec);
     QCOMPARE(run.exitCode, 7);
     QVERIFY2(!run.out.contains("pid=1\n"), run.out.constData());
     QVERIFY2(run.out.contains("berth-init -e"), run.out.constData());
+    // The orphaned subshell was reaped by berth-init.
+    QVERIFY2(run.out.contains("zombies=0\n"), run.out.constData());
+
+    // berth-init forwards SIGTERM to the command (a bare shell as PID 1
+    // would never see it) and exits with the command's status.
+    QJsonObject term = baseSpec({QStringLiteral("sh"), QStringLiteral("-c"),
+                                 QStringLiteral("trap 'echo term; exit 9' TERM; echo ready; while :; do sleep 0.1; done")});
+    term.insert(QStringLiteral("init"), true);
+    const QString bundle = newBundle(term);
+    QVERIFY(!create(bundle).contains(QStringLiteral("error")));
+    ShimConnection attach;
+    QVERIFY(attach.connectTo(bundle + QStringLiteral("/shim.sock")));
+    QVERIFY(attach.request({{QStringLiteral("op"), QStringLiteral("attach")}, {QStringLiteral("stdout"), true}}).value(QStringLiteral("ok")).toBool());
+    ShimConnection start;
+    QVERIFY(start.connectTo(bundle + QStringLiteral("/shim.sock")));
+    QVERIFY(start.request({{QStringLiteral("op"), QStringLiteral("start")}}).value(QStringLiteral("ok")).toBool());
+    QVERIFY(attach.waitFor("ready"));
+    ShimConnection kill;
+    QVERIFY(kill.connectTo(bundle + QStringLiteral("/shim.sock")));
+    QVERIFY(kill.request({{QStringLiteral("op"), QStringLiteral("kill")}, {QStringLiteral("signal"), 15}}).value(QStringLiteral("ok")).toBool());
+    QVERIFY(demux(attach.readAll()).out.contains("term\n"));
+    QCOMPARE(readExit(bundle).value(QStringLiteral("exitCode")).toInt(), 9);
 }
 
 void TestShim::workdirThroughProcFdIsRefused()
