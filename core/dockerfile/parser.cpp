@@ -103,12 +103,6 @@ struct FlagInfo
     const char16_t *name;
 };
 
-struct KnownFlags
-{
-    InstructionKind kind;
-    QList<FlagInfo> flags;
-};
-
 const QList<FlagInfo> &flagsFor(InstructionKind kind)
 {
     static const QList<FlagInfo> none;
@@ -149,11 +143,6 @@ private:
     void warning(const Range &range, const QString &message, const QString &rule)
     {
         m_file.diagnostics.append({Severity::Warning, range, message, rule});
-    }
-    Range lineRange(int line) const
-    {
-        const int len = line >= 1 && line <= m_lines.size() ? int(m_lines[line - 1].text.size()) : 0;
-        return {{line, 1}, {line, len + 1}};
     }
 
     void possibleDirective(QStringView token, int line, int leading);
