@@ -77,6 +77,12 @@ int ensureUnderRoot(int rootFd, const char *path, bool file, bool noSymlinks, Ch
             setFailure(failure, "stat mount target", path, errno);
             return -1;
         }
+        if (S_ISLNK(st.st_mode)) {
+            // Only with noSymlinks: /proc, /sys, /dev must be real directories.
+            close(fd);
+            setFailure(failure, "refuse a symlink in the image at", path, ELOOP);
+            return -1;
+        }
         if (!file && !S_ISDIR(st.st_mode)) {
             close(fd);
             setFailure(failure, "mount target is not a directory:", path, ENOTDIR);

@@ -167,6 +167,9 @@ private slots:
     void rootfsCommandShowsFiles();
     void upperDirGetsTheWrites();
     void badSpecIsRefused();
+    void noFdLeaksIntoTheContainer();
+    void imageSymlinkForProcIsRefused();
+    void readonlyRootAndVolumes();
 
 private:
     struct Run
@@ -893,6 +896,58 @@ void TestShim::badSpecIsRefused()
     QVERIFY(reply.value(QStringLiteral("error")).toString().contains(QStringLiteral("rootfs.lower")));
     QCOMPARE(reply.value(QStringLiteral("exitCode")).toInt(), 125);
     QVERIFY(!QFile::exists(bundle + QStringLiteral("/shim.sock")));
+}
+
+void TestShim::noFdLeaksIntoTheContainer()
+{
+    // Only stdio (and ls's own directory fd) is open in the container.
+    const Run run = runToEnd(baseSpec({QStringLiteral("ls"), QStringLiteral("/proc/self/fd")}));
+    QCOMPARE(run.exitCode, 0);
+    QCOMPARE(run.out, QByteArray("0\n1\n2\n3\n"));
+}
+
+void TestShim::imageSymlinkForProcIsRefused()
+{
+    // A layer whose /proc is a symlink to /etc: mounting procfs there would
+    // land on another directory (runc refuses it the same way).
+    const QString evil = m_layers + QStringLiteral("/evil");
+    QVERIFY(QDir().mkpath(evil));
+    QVERIFY(QFile::link(QStringLiteral("/etc"), evil + QStringLiteral("/proc")));
+    QJsonObject spec = baseSpec({QStringLiteral("true")});
+    QJsonObject rootfs = spec.value(QStringLiteral("rootfs")).toObject();
+    rootfs.insert(QStringLiteral("lower"), QJsonArray{QStringLiteral("evil"), QStringLiteral("base")});
+    spec.insert(QStringLiteral("rootfs"), rootfs);
+    const Run run = runToEnd(spec);
+    QCOMPARE(run.exitCode, 125);
+    QVERIFY2(run.err.contains("/proc"), run.err.constData());
+    QVERIFY2(run.err.contains("ELOOP"), run.err.constData());
+    QVERIFY(!QFile::exists(m_bundles.last() + QStringLiteral("/shim.sock")));
+}
+
+void TestShim::readonlyRootAndVolumes()
+{
+    const QString volume = m_temp.filePath(QStringLiteral("volume"));
+    const QString roVolume = m_temp.filePath(QStringLiteral("ro-volume"));
+    QVERIFY(QDir().mkpath(volume));
+    QVERIFY(QDir().mkpath(roVolume));
+    QJsonObject spec = baseSpec({QStringLiteral("sh"), QStringLiteral("-c"),
+                                 QStringLiteral("(echo x > /root/file) 2>/dev/null && echo root-rw || echo root-ro; "
+                                                "echo data > /data/file && echo volume-rw; "
+                                                "(echo x > /ro/file) 2>/dev/null && echo ro-rw || echo ro-ro; "
+                                                "echo tmp > /dev/shm/file && echo shm-rw")});
+    QJsonObject rootfs = spec.value(QStringLiteral("rootfs")).toObject();
+    rootfs.insert(QStringLiteral("readonly"), true);
+    spec.insert(QStringLiteral("rootfs"), rootfs);
+    spec.insert(QStringLiteral("mounts"), QJsonArray{
+        QJsonObject{{QStringLiteral("source"), volume}, {QStringLiteral("destination"), QStringLiteral("/data")}},
+        QJsonObject{{QStringLiteral("source"), roVolume}, {QStringLiteral("destination"), QStringLiteral("/ro")}, {QStringLiteral("readonly"), true}}});
+    const Run run = runToEnd(spec);
+    QCOMPARE(run.exitCode, 0);
+    QCOMPARE(run.out, QByteArray("root-ro\nvolume-rw\nro-ro\nshm-rw\n"));
+    QFile written(volume + QStringLiteral("/file"));
+    QVERIFY(written.open(QIODevice::ReadOnly));
+    QCOMPARE(written.readAll(), QByteArray("data\n"));
+    QVERIFY(!QFile::exists(roVolume + QStringLiteral("/file")));
 }
 
 QTEST_GUILESS_MAIN(TestShim)
