@@ -534,6 +534,15 @@ std::expected<Created, CommandError> createContainer(const ContainerSpec &spec, 
         return std::unexpected(driven.error());
     SHIM_DEBUG("create: child held before execve");
 
+    auto log = std::make_unique<LogWriter>();
+    if (auto st = log->open(AT_FDCWD, spec.log.path, spec.log.maxSize, spec.log.maxFiles); !st)
+        return commandFailure(st.error());
+    {
+        auto start = processStartTime(getpid());
+        const std::string line = std::to_string(getpid()) + " " + std::to_string(start ? *start : 0) + "\n";
+        if (auto st = writeFileAtomic(AT_FDCWD, "shim.pid", line); !st)
+            return commandFailure(st.error());
+    }
     auto listen = bindControlSocket("shim.sock");
     if (!listen)
         return commandFailure(listen.error());
@@ -554,9 +563,7 @@ std::expected<Created, CommandError> createContainer(const ContainerSpec &spec, 
     mc.stdinWrite = std::move(setup.stdinWrite);
     mc.openStdin = spec.process.openStdin;
     mc.stdinOnce = spec.process.stdinOnce;
-    mc.log = std::make_unique<LogWriter>();
-    if (auto st = mc.log->open(AT_FDCWD, spec.log.path, spec.log.maxSize, spec.log.maxFiles); !st)
-        return commandFailure(st.error());
+    mc.log = std::move(log);
     mc.cgroup = cgroup;
 
     nlohmann::json reply;
@@ -797,16 +804,7 @@ int commandCreate(const std::string &bundle)
     if (shimAlive(bundleFd.get()))
         return printLine(errorLine({Error(ErrorCode::Conflict, "create container " + spec->id + ": a shim is already running for it"), 125}), false);
     unlinkat(bundleFd.get(), "exit.json", 0);
-    return daemonize(bundle, [&]() -> std::expected<Created, CommandError> {
-        auto created = createContainer(*spec, bundle);
-        if (created) {
-            auto start = processStartTime(getpid());
-            const std::string line = std::to_string(getpid()) + " " + std::to_string(start ? *start : 0) + "\n";
-            if (auto st = writeFileAtomic(AT_FDCWD, "shim.pid", line); !st)
-                return commandFailure(st.error());
-        }
-        return created;
-    });
+    return daemonize(bundle, [&]() { return createContainer(*spec, bundle); });
 }
 
 int commandExec(const std::string &bundle, const std::string &execId, int containerPid)
