@@ -133,6 +133,7 @@ const QList<FlagInfo> &flagsFor(InstructionKind kind)
 class ParserImpl
 {
 public:
+    explicit ParserImpl(bool fragment = false) : m_fragment(fragment) {}
     SyntaxTree run(QList<SourceLine> lines);
 
 private:
@@ -172,6 +173,7 @@ private:
     QList<SourceLine> m_lines;
     QChar m_escape = u'\\';
     bool m_directivesDone = false;
+    bool m_fragment = false;
 };
 
 void ParserImpl::possibleDirective(QStringView token, int line, int leading)
@@ -1080,7 +1082,8 @@ SyntaxTree ParserImpl::run(QList<SourceLine> lines)
         }
         m_file.instructions.append(std::move(ins));
     }
-    fileChecks();
+    if (!m_fragment)
+        fileChecks();
     std::stable_sort(m_file.diagnostics.begin(), m_file.diagnostics.end(), [](const Diagnostic &a, const Diagnostic &b) {
         if (a.range.start.line != b.range.start.line)
             return a.range.start.line < b.range.start.line;
@@ -1153,6 +1156,11 @@ SyntaxTree Parser::parse(QByteArrayView bytes)
 SyntaxTree Parser::parse(QStringView text)
 {
     return ParserImpl().run(splitText(text));
+}
+
+SyntaxTree Parser::parseFragment(QStringView text)
+{
+    return ParserImpl(true).run(splitText(text));
 }
 
 } // namespace Berth::Dockerfile

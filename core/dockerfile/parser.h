@@ -20,6 +20,9 @@ public:
     static SyntaxTree parse(QByteArrayView bytes);
     // Already decoded text (the editor's document).
     static SyntaxTree parse(QStringView text);
+    // Instructions outside a Dockerfile, such as the ONBUILD triggers in an
+    // image config: no FROM is needed and an empty text is no error.
+    static SyntaxTree parseFragment(QStringView text);
 };
 
 } // namespace Berth::Dockerfile

@@ -155,8 +155,19 @@ Result<EvaluatedInstruction> StageEvaluator::evaluate(int index)
             if (d.severity == Severity::Error && d.range.start.line >= ins.startLine && d.range.start.line <= ins.endLine)
                 return std::unexpected(lineError(ins, d.message));
         }
-        return std::unexpected(lineError(ins, QStringLiteral("%1 is not valid").arg(ins.keyword)));
     }
+    return evaluateInstruction(ins, index);
+}
+
+Result<EvaluatedInstruction> StageEvaluator::evaluate(const Instruction &instruction)
+{
+    return evaluateInstruction(instruction, -1);
+}
+
+Result<EvaluatedInstruction> StageEvaluator::evaluateInstruction(const Instruction &ins, int index)
+{
+    if (!ins.valid)
+        return std::unexpected(lineError(ins, QStringLiteral("%1 is not valid").arg(ins.keyword)));
     EvaluatedInstruction step;
     step.instruction = index;
     step.kind = ins.kind;

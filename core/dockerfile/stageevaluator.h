@@ -78,6 +78,9 @@ public:
 
     // Errors read "line N: <docker's message>".
     Result<EvaluatedInstruction> evaluate(int instructionIndex);
+    // An instruction from elsewhere: an ONBUILD trigger of the base image,
+    // parsed from its config with Parser::parse(trigger).
+    Result<EvaluatedInstruction> evaluate(const Instruction &instruction);
 
     const ImageConfigState &config() const { return m_config; }
     const BuildArgs &buildArgs() const { return m_args; }
@@ -103,6 +106,7 @@ public:
 
 private:
     Result<QString> expand(const Instruction &ins, const QString &word) const;
+    Result<EvaluatedInstruction> evaluateInstruction(const Instruction &ins, int index);
 
     const SyntaxTree &m_file;
     BuildArgs m_args;

@@ -80,6 +80,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
 
+    const SyntaxTree fragment = Parser::parseFragment(QString::fromUtf8(bytes));
+    for (const Instruction &ins : fragment.instructions)
+        checkInstruction(ins, fragment.lineCount);
+
     const ShellLexer lexer(tree.escape);
     const VariableLookup env = ShellLexer::lookupFromList({QStringLiteral("A=1"), QStringLiteral("B=")});
     const QString text = QString::fromUtf8(bytes);

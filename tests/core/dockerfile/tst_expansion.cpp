@@ -331,6 +331,19 @@ private slots:
                  QStringLiteral("/bin/sh -c #(nop) ADD --chown=1:2dir:def in / "));
     }
 
+    void onbuildTriggersOfTheBaseImageEvaluateInTheChild()
+    {
+        const SyntaxTree child = Parser::parse(QStringView(u"FROM base\nARG V=2\nRUN true\n"));
+        StageEvaluator eval(child, BuildArgs(), ImageConfigState{{QStringLiteral("HOME=/root")}, {}, {}, {}, {}, false, {}, {}, {}, {}, {}, {}, {}});
+        QVERIFY(eval.evaluate(1));
+        const SyntaxTree trigger = Parser::parseFragment(u"COPY . $HOME/src-$V");
+        QVERIFY(!trigger.hasErrors());
+        const Result<EvaluatedInstruction> step = eval.evaluate(trigger.instructions.front());
+        QVERIFY(step);
+        QCOMPARE(step->arguments, (QStringList{QStringLiteral("."), QStringLiteral("/root/src-2")}));
+        QCOMPARE(step->instruction, -1);
+    }
+
     void expansionErrorsNameTheLine()
     {
         QString error;
