@@ -69,16 +69,33 @@ QStringList VolumeRoutes::usersOf(const QString &name) const
     return m_context.usage ? m_context.usage(name) : QStringList();
 }
 
-void VolumeRoutes::publish(const QString &action, const Engine::VolumeRecord &record) const
+std::function<Result<QString>(const QString &name)> VolumeRoutes::mountpointProvider(Engine::VolumeStore *volumes,
+                                                                                     EventBus *events)
 {
-    if (!m_context.events)
+    return [volumes, events](const QString &name) -> Result<QString> {
+        const bool existed = !name.isEmpty() && volumes->contains(name);
+        Engine::VolumeCreateOptions options;
+        options.name = name;
+        options.anonymous = name.isEmpty();
+        auto record = volumes->create(options);
+        if (!record)
+            return fail(record.error());
+        if (!existed)
+            publish(events, QStringLiteral("create"), *record);
+        return record->mountpoint;
+    };
+}
+
+void VolumeRoutes::publish(EventBus *events, const QString &action, const Engine::VolumeRecord &record)
+{
+    if (!events)
         return;
     Common::Event e;
     e.type = QStringLiteral("volume");
     e.action = action;
     e.actorId = record.name;
     e.attributes.insert(QStringLiteral("driver"), record.driver);
-    m_context.events->publish(e);
+    events->publish(e);
 }
 
 HttpResponse VolumeRoutes::list(const HttpRequest &request) const
@@ -138,7 +155,7 @@ HttpResponse VolumeRoutes::create(const HttpRequest &request) const
     if (!record)
         return HttpResponse::error(record.error());
     if (!existed)
-        publish(QStringLiteral("create"), *record);
+        publish(m_context.events, QStringLiteral("create"), *record);
     return HttpResponse::json(201, volumeJson(*record));
 }
 
@@ -161,7 +178,7 @@ HttpResponse VolumeRoutes::remove(const HttpRequest &request) const
     if (!removed)
         return HttpResponse::error(removed.error());
     if (record)
-        publish(QStringLiteral("destroy"), *record);
+        publish(m_context.events, QStringLiteral("destroy"), *record);
     return HttpResponse::empty(204);
 }
 
@@ -198,7 +215,7 @@ HttpResponse VolumeRoutes::prune(const HttpRequest &request) const
         deleted.append(n);
         for (const auto &r : std::as_const(doomed)) {
             if (r.name == n)
-                publish(QStringLiteral("destroy"), r);
+                publish(m_context.events, QStringLiteral("destroy"), r);
         }
     }
     QJsonObject body;

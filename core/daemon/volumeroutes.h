@@ -37,6 +37,12 @@ public:
     // Usage from the containers' Mounts (entries of Type "volume" naming it).
     static Engine::VolumeUsageCallback containerUsage(const Engine::ContainerStore *containers);
 
+    // For -v NAME:/path at container create: the volume's _data directory,
+    // the volume made (and its create event published) when missing, as
+    // docker does. An empty name makes an anonymous volume.
+    static std::function<Result<QString>(const QString &name)> mountpointProvider(Engine::VolumeStore *volumes,
+                                                                                  EventBus *events);
+
     // The Volume JSON of GET /volumes/{name} (also used by inspect of -v mounts).
     static QJsonObject volumeJson(const Engine::VolumeRecord &record);
 
@@ -46,7 +52,7 @@ private:
     HttpResponse inspect(const HttpRequest &request) const;
     HttpResponse remove(const HttpRequest &request) const;
     HttpResponse prune(const HttpRequest &request) const;
-    void publish(const QString &action, const Engine::VolumeRecord &record) const;
+    static void publish(EventBus *events, const QString &action, const Engine::VolumeRecord &record);
     QStringList usersOf(const QString &name) const;
 
     Context m_context;

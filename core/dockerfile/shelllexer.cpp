@@ -167,7 +167,7 @@ bool matchTokens(const QList<PatternToken> &tokens, QStringView text)
 class Scanner
 {
 public:
-    Scanner(QStringView src, const ShellLexer &, QChar escape, bool rawQuotes, bool rawEscapes, bool skipUnset,
+    Scanner(QStringView src, QChar escape, bool rawQuotes, bool rawEscapes, bool skipUnset,
             const VariableLookup &lookup, QSet<QString> *used)
         : m_src(src), m_escape(escape), m_rawQuotes(rawQuotes), m_rawEscapes(rawEscapes),
           m_skipUnset(skipUnset), m_lookup(lookup), m_used(used)
@@ -541,7 +541,7 @@ Result<QString> ShellLexer::processWord(QStringView word, const VariableLookup &
 
 Result<QString> ShellLexer::processWord(QStringView word, const VariableLookup &lookup, QSet<QString> *usedNames) const
 {
-    Scanner scanner(word, *this, m_escape, m_rawQuotes, m_rawEscapes, m_skipUnsetEnv, lookup, usedNames);
+    Scanner scanner(word, m_escape, m_rawQuotes, m_rawEscapes, m_skipUnsetEnv, lookup, usedNames);
     auto result = scanner.processStopOn(Scanner::Eof, m_rawEscapes);
     if (!result)
         return std::unexpected(processError(word, result.error()));
@@ -550,7 +550,7 @@ Result<QString> ShellLexer::processWord(QStringView word, const VariableLookup &
 
 Result<QStringList> ShellLexer::processWords(QStringView word, const VariableLookup &lookup) const
 {
-    Scanner scanner(word, *this, m_escape, m_rawQuotes, m_rawEscapes, m_skipUnsetEnv, lookup, nullptr);
+    Scanner scanner(word, m_escape, m_rawQuotes, m_rawEscapes, m_skipUnsetEnv, lookup, nullptr);
     auto result = scanner.processStopOn(Scanner::Eof, m_rawEscapes);
     if (!result)
         return std::unexpected(processError(word, result.error()));
