@@ -14,6 +14,8 @@
 #include "httpserver.h"
 #include "signalhandler.h"
 #include "systemroutes.h"
+#include "containerarchiveroutes.h"
+#include "containerlogroutes.h"
 #include "volumeroutes.h"
 
 #include <common/errors.h>
