@@ -205,6 +205,20 @@ qint64 processStartTime(qint64 pid)
     return ok ? t : -1;
 }
 
+// True while pid is the process that started at `start` and has not exited
+// (a zombie waiting for its reaper counts as exited).
+bool processRunning(qint64 pid, qint64 start)
+{
+    if (processStartTime(pid) != start)
+        return false;
+    QFile f(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!f.open(QIODevice::ReadOnly))
+        return false;
+    const QByteArray stat = f.readAll();
+    const qsizetype close = stat.lastIndexOf(')');
+    return close >= 0 && stat.size() > close + 2 && stat.at(close + 2) != 'Z' && stat.at(close + 2) != 'X';
+}
+
 Result<QJsonObject> readJsonFile(const QString &path)
 {
     QFile f(path);
@@ -698,13 +712,13 @@ void ShimRuntimeBackend::afterShimExit(const QString &id, std::function<void()> 
             start = parts.at(1).toLongLong();
         }
     }
-    if (pid <= 0 || processStartTime(pid) != start)
+    if (pid <= 0 || !processRunning(pid, start))
         return then();
     auto *timer = new QTimer(this);
     auto deadline = std::make_shared<QElapsedTimer>();
     deadline->start();
     connect(timer, &QTimer::timeout, this, [timer, deadline, pid, start, then] {
-        if (processStartTime(pid) == start && deadline->elapsed() < kShimTeardownMs)
+        if (processRunning(pid, start) && deadline->elapsed() < kShimTeardownMs)
             return;
         timer->stop();
         timer->deleteLater();
@@ -731,16 +745,21 @@ void ShimRuntimeBackend::adopt(const QString &id, Callback<RuntimeAdoption> done
         if (parts.size() >= 2) {
             const qint64 pid = parts.at(0).toLongLong();
             const qint64 start = parts.at(1).toLongLong();
-            alive = pid > 0 && processStartTime(pid) == start;
+            alive = pid > 0 && processRunning(pid, start);
         }
     }
     if (alive) {
         state(id, [this, id, done](Result<RuntimeState> s) {
             if (!s) {
-                // The shim is there but does not answer: treat as gone.
+                // The shim is there but no longer answers (it is tearing
+                // down after the exit): what it wrote says how it ended.
                 RuntimeAdoption a;
-                a.exit.exitCode = 255;
-                a.exit.error = QStringLiteral("shim died");
+                if (auto json = readJsonFile(bundle(id) + QStringLiteral("/exit.json"))) {
+                    a.exit = exitFromJson(*json);
+                } else {
+                    a.exit.exitCode = 255;
+                    a.exit.error = QStringLiteral("shim died");
+                }
                 return done(a);
             }
             RuntimeAdoption a;
