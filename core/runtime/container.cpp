@@ -166,7 +166,9 @@ struct ChildGuard
     ~ChildGuard()
     {
         if (pid > 0) {
-            pidfdSendSignal(pidfd, SIGKILL);
+            // The pid is still ours (unreaped), so kill() by pid is safe too.
+            if (pidfdSendSignal(pidfd, SIGKILL) < 0)
+                ::kill(pid, SIGKILL);
             waitpid(pid, nullptr, 0);
         }
     }
@@ -488,8 +490,10 @@ std::expected<Created, CommandError> createContainer(const ContainerSpec &spec, 
         return commandFailure(Error::fromErrno("clone the container process", errno));
     if (pid == 0)
         runChild(plan);
-    ChildGuard child{pid, pidfd};
+    // Declared after the fd it uses: destroyed first, so the pidfd is still
+    // open when the guard kills a child that never got released.
     UniqueFd pidfdOwner(pidfd);
+    ChildGuard child{pid, pidfd};
     syncChild.reset();
     setup.childStdin.reset();
     setup.childStdout.reset();
@@ -637,8 +641,10 @@ std::expected<Created, CommandError> createExec(const ContainerSpec &container, 
         return commandFailure(Error::fromErrno("clone the exec process", errno));
     if (pid == 0)
         runChild(plan);
-    ChildGuard child{pid, pidfd};
+    // Declared after the fd it uses: destroyed first, so the pidfd is still
+    // open when the guard kills a child that never got released.
     UniqueFd pidfdOwner(pidfd);
+    ChildGuard child{pid, pidfd};
     syncChild.reset();
     setup.childStdin.reset();
     setup.childStdout.reset();

@@ -9,6 +9,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QRandomGenerator>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -17,6 +18,7 @@
 #include <cstring>
 
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -167,6 +169,7 @@ private slots:
     void rootfsCommandShowsFiles();
     void upperDirGetsTheWrites();
     void badSpecIsRefused();
+    void takenPortFailsCleanly();
     void noFdLeaksIntoTheContainer();
     void imageSymlinkForProcIsRefused();
     void readonlyRootAndVolumes();
@@ -896,6 +899,53 @@ void TestShim::badSpecIsRefused()
     QVERIFY(reply.value(QStringLiteral("error")).toString().contains(QStringLiteral("rootfs.lower")));
     QCOMPARE(reply.value(QStringLiteral("exitCode")).toInt(), 125);
     QVERIFY(!QFile::exists(bundle + QStringLiteral("/shim.sock")));
+}
+
+void TestShim::takenPortFailsCleanly()
+{
+    // Something already listens on the host port: create fails at once with
+    // docker's message, and no container process, veth, socket or cgroup of
+    // that container stays (cleanup() checks mounts and cgroups).
+    const int holder = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    QVERIFY(holder >= 0);
+    auto closeHolder = qScopeGuard([holder] { ::close(holder); });
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    QCOMPARE(::bind(holder, reinterpret_cast<sockaddr *>(&addr), sizeof addr), 0);
+    QCOMPARE(::listen(holder, 1), 0);
+    socklen_t len = sizeof addr;
+    QCOMPARE(::getsockname(holder, reinterpret_cast<sockaddr *>(&addr), &len), 0);
+    const int port = ntohs(addr.sin_port);
+
+    const QString bridge = QStringLiteral("bst%1").arg(::getpid() % 100000);
+    auto dropBridge = qScopeGuard([&bridge] {
+        QProcess::execute(QStringLiteral("ip"), {QStringLiteral("link"), QStringLiteral("del"), bridge});
+    });
+    QJsonObject spec = baseSpec({QStringLiteral("sleep"), QStringLiteral("30")});
+    const QString id = spec.value(QStringLiteral("id")).toString();
+    spec.insert(QStringLiteral("network"),
+                QJsonObject{{QStringLiteral("mode"), QStringLiteral("bridge")},
+                            {QStringLiteral("bridge"), bridge},
+                            {QStringLiteral("gateway"), QStringLiteral("10.213.7.1")},
+                            {QStringLiteral("prefixLength"), 24},
+                            {QStringLiteral("address"), QStringLiteral("10.213.7.2")},
+                            {QStringLiteral("mac"), QStringLiteral("02:42:0a:d5:07:02")},
+                            {QStringLiteral("mtu"), 1500},
+                            {QStringLiteral("ports"), QJsonArray{QJsonObject{{QStringLiteral("protocol"), QStringLiteral("tcp")},
+                                                                           {QStringLiteral("hostIp"), QStringLiteral("127.0.0.1")},
+                                                                           {QStringLiteral("hostPort"), port},
+                                                                           {QStringLiteral("containerPort"), 80}}}}});
+    const QString bundle = newBundle(spec);
+    const QJsonObject reply = create(bundle);
+    const QString error = reply.value(QStringLiteral("error")).toString();
+    QVERIFY2(error.contains(QStringLiteral("127.0.0.1:%1").arg(port)) && error.contains(QStringLiteral("already allocated")),
+             qPrintable(error));
+    QCOMPARE(reply.value(QStringLiteral("exitCode")).toInt(), 125);
+    QVERIFY(!QFile::exists(bundle + QStringLiteral("/shim.sock")));
+    const QString veth = QStringLiteral("/sys/class/net/vb") + id.left(10);
+    QVERIFY2(!QFileInfo::exists(veth), qPrintable(veth + QStringLiteral(" was left behind")));
+    waitShimGone(bundle);
 }
 
 void TestShim::noFdLeaksIntoTheContainer()
