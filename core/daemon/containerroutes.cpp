@@ -16,12 +16,15 @@
 
 #include <QDateTime>
 #include <QDir>
+#include <QDirIterator>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QPointer>
 #include <QRegularExpression>
 
 #include <csignal>
+#include <sys/stat.h>
 
 namespace Berth::Daemon {
 
@@ -309,6 +312,48 @@ std::optional<qint64> parseUntil(const QString &value)
     return std::nullopt;
 }
 
+// Bytes in a directory tree (regular files, lstat sizes, no symlink followed):
+// the container's writable layer (SizeRw).
+qint64 treeSize(const QString &dir)
+{
+    qint64 total = 0;
+    QDirIterator it(dir, QDir::AllEntries | QDir::Hidden | QDir::System | QDir::NoDotAndDotDot,
+                    QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QString path = it.next();
+        struct stat st {};
+        if (::lstat(QFile::encodeName(path).constData(), &st) == 0 && S_ISREG(st.st_mode))
+            total += st.st_size;
+    }
+    return total;
+}
+
+struct Sizes
+{
+    qint64 rw = 0;
+    qint64 rootFs = 0;
+};
+
+// SizeRw and SizeRootFs of containers, computed on the engine thread (it
+// walks the upper dirs and reads the image store).
+void computeSizes(EngineWorker *worker, Engine::ImageStore *images, QList<QPair<QString, Engine::Digest>> containers,
+                  std::function<QString(const QString &)> bundleOf, std::function<void(QHash<QString, Sizes>)> done)
+{
+    worker->run<QHash<QString, Sizes>>(
+        [images, containers, bundleOf] {
+            QHash<QString, Sizes> out;
+            for (const auto &[id, imageId] : containers) {
+                Sizes s;
+                s.rw = treeSize(bundleOf(id) + QStringLiteral("/upper"));
+                auto image = images->image(imageId);
+                s.rootFs = s.rw + (image ? image->size : 0);
+                out.insert(id, s);
+            }
+            return out;
+        },
+        std::move(done));
+}
+
 void replyStatus(QPointer<HttpExchange> guard, const Status &ok, int successStatus = 204)
 {
     if (!guard || guard->isFinished())
@@ -522,22 +567,38 @@ void ContainerRoutes::list(HttpExchange &exchange)
     // docker: limit > 0, before, since and exited/status filters imply all.
     const bool showAll = *all || limit > 0 || before || since || filters->contains(QStringLiteral("status"))
         || filters->contains(QStringLiteral("exited"));
-    QJsonArray out;
+    QList<QJsonObject> items;
+    QList<QPair<QString, Engine::Digest>> ids;
     for (const ContainerRecord &r : store.list()) {
         if (!showAll && !r.isRunning())
             continue;
         if (!matches(r, *filters, before, since))
             continue;
-        QJsonObject item = summaryJson(r);
-        if (*size) {
-            item.insert(QStringLiteral("SizeRw"), 0);
-            item.insert(QStringLiteral("SizeRootFs"), 0);
-        }
-        out.append(item);
-        if (limit > 0 && out.size() >= limit)
+        items.append(summaryJson(r));
+        ids.append({r.id, r.imageId});
+        if (limit > 0 && items.size() >= limit)
             break;
     }
-    exchange.respond(HttpResponse::json(200, out));
+    if (!*size) {
+        QJsonArray out;
+        for (const QJsonObject &item : std::as_const(items))
+            out.append(item);
+        return exchange.respond(HttpResponse::json(200, out));
+    }
+    QPointer<HttpExchange> guard(&exchange);
+    computeSizes(m_context.worker, m_context.images, ids, [&store](const QString &id) { return store.bundlePath(id); },
+                 [guard, items](QHash<QString, Sizes> sizes) {
+                     if (!guard || guard->isFinished())
+                         return;
+                     QJsonArray out;
+                     for (QJsonObject item : items) {
+                         const Sizes s = sizes.value(item.value(QStringLiteral("Id")).toString());
+                         item.insert(QStringLiteral("SizeRw"), s.rw);
+                         item.insert(QStringLiteral("SizeRootFs"), s.rootFs);
+                         out.append(item);
+                     }
+                     guard->respond(HttpResponse::json(200, out));
+                 });
 }
 
 void ContainerRoutes::inspect(HttpExchange &exchange)
@@ -547,11 +608,19 @@ void ContainerRoutes::inspect(HttpExchange &exchange)
     if (!record)
         return exchange.respondError(record.error());
     QJsonObject json = inspectJson(*record, store.bundlePath(record->id), store.root() + QStringLiteral("/layers"));
-    if (exchange.request().queryBool(QStringLiteral("size")).value_or(false)) {
-        json.insert(QStringLiteral("SizeRw"), 0);
-        json.insert(QStringLiteral("SizeRootFs"), 0);
-    }
-    exchange.respond(HttpResponse::json(200, json));
+    if (!exchange.request().queryBool(QStringLiteral("size")).value_or(false))
+        return exchange.respond(HttpResponse::json(200, json));
+    QPointer<HttpExchange> guard(&exchange);
+    const QString id = record->id;
+    computeSizes(m_context.worker, m_context.images, {{record->id, record->imageId}},
+                 [&store](const QString &i) { return store.bundlePath(i); },
+                 [guard, json, id](QHash<QString, Sizes> sizes) mutable {
+                     if (!guard || guard->isFinished())
+                         return;
+                     json.insert(QStringLiteral("SizeRw"), sizes.value(id).rw);
+                     json.insert(QStringLiteral("SizeRootFs"), sizes.value(id).rootFs);
+                     guard->respond(HttpResponse::json(200, json));
+                 });
 }
 
 void ContainerRoutes::start(HttpExchange &exchange)
@@ -731,7 +800,7 @@ void ContainerRoutes::prune(HttpExchange &exchange)
         if (!until)
             return exchange.respondError(400, QStringLiteral("invalid filter 'until=%1'").arg(filters->values(QStringLiteral("until")).first()));
     }
-    QStringList victims;
+    QList<QPair<QString, Engine::Digest>> victims;
     for (const ContainerRecord &r : m_context.supervisor->store().list()) {
         if (r.isRunning() || r.state.status == ContainerStatus::Removing)
             continue;
@@ -754,26 +823,39 @@ void ContainerRoutes::prune(HttpExchange &exchange)
             if (excluded)
                 continue;
         }
-        victims.append(r.id);
+        victims.append({r.id, r.imageId});
     }
     QPointer<HttpExchange> guard(&exchange);
-    auto deleted = std::make_shared<QJsonArray>();
-    auto remaining = std::make_shared<int>(int(victims.size()) + 1);
-    auto finish = [guard, deleted, remaining] {
-        if (--*remaining > 0 || !guard || guard->isFinished())
+    QPointer<ContainerSupervisor> supervisor(m_context.supervisor);
+    Engine::ContainerStore &store = m_context.supervisor->store();
+    // The writable layers' sizes first (SpaceReclaimed), then the removals.
+    computeSizes(m_context.worker, m_context.images, victims, [&store](const QString &id) { return store.bundlePath(id); },
+                 [guard, supervisor, victims](QHash<QString, Sizes> sizes) {
+        if (!supervisor)
             return;
-        guard->respond(HttpResponse::json(200, QJsonObject{{QStringLiteral("ContainersDeleted"),
-                                                            deleted->isEmpty() ? QJsonValue() : QJsonValue(*deleted)},
-                                                           {QStringLiteral("SpaceReclaimed"), 0}}));
-    };
-    for (const QString &id : victims) {
-        m_context.supervisor->remove(id, false, [deleted, id, finish](Status ok) {
-            if (ok)
-                deleted->append(id);
-            finish();
-        });
-    }
-    finish();
+        auto deleted = std::make_shared<QJsonArray>();
+        auto reclaimed = std::make_shared<qint64>(0);
+        auto remaining = std::make_shared<int>(int(victims.size()) + 1);
+        auto finish = [guard, deleted, reclaimed, remaining] {
+            if (--*remaining > 0 || !guard || guard->isFinished())
+                return;
+            guard->respond(HttpResponse::json(200, QJsonObject{{QStringLiteral("ContainersDeleted"),
+                                                                deleted->isEmpty() ? QJsonValue() : QJsonValue(*deleted)},
+                                                               {QStringLiteral("SpaceReclaimed"), *reclaimed}}));
+        };
+        for (const auto &victim : victims) {
+            const QString id = victim.first;
+            const qint64 bytes = sizes.value(id).rw;
+            supervisor->remove(id, false, [deleted, reclaimed, id, bytes, finish](Status ok) {
+                if (ok) {
+                    deleted->append(id);
+                    *reclaimed += bytes;
+                }
+                finish();
+            });
+        }
+        finish();
+    });
 }
 
 } // namespace Berth::Daemon

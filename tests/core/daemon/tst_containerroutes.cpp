@@ -554,9 +554,20 @@ private slots:
         const QString a = create("p1");
         const QString b = create("p2");
         QCOMPARE(call("POST", "/v1.41/containers/p2/start").status, 204);
+        // What the container wrote: 1000 bytes in its writable layer.
+        QFile written(root() + QStringLiteral("/containers/") + a + QStringLiteral("/upper/data"));
+        QVERIFY(written.open(QIODevice::WriteOnly));
+        written.write(QByteArray(1000, 'x'));
+        written.close();
+        const QJsonObject sized = object(call("GET", "/v1.41/containers/p1/json?size=1"));
+        QCOMPARE(sized.value(QStringLiteral("SizeRw")).toInteger(), 1000);
+        QVERIFY(sized.value(QStringLiteral("SizeRootFs")).toInteger() > 1000);
+        const QJsonArray listed = array(call("GET", "/v1.41/containers/json?all=1&size=1"));
+        QCOMPARE(listed.size(), 2);
         const Reply r = call("POST", "/v1.41/containers/prune");
         QCOMPARE(r.status, 200);
         QCOMPARE(object(r).value(QStringLiteral("ContainersDeleted")).toArray(), QJsonArray{a});
+        QCOMPARE(object(r).value(QStringLiteral("SpaceReclaimed")).toInteger(), 1000);
         QCOMPARE(call("GET", "/v1.41/containers/p1/json").status, 404);
         QCOMPARE(state(b), QStringLiteral("running"));
     }
