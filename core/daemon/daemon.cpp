@@ -123,6 +123,8 @@ Status Daemon::start(bool handleSignals)
                 return fail(volume.error());
             return volume->mountpoint;
         }}));
+    m_routes.push_back(std::make_unique<ContainerLogRoutes>(m_supervisor.get()));
+    m_routes.push_back(std::make_unique<ContainerArchiveRoutes>(m_supervisor.get(), m_events.get()));
     m_routes.push_back(std::make_unique<MissingObjectRoutes>());
     for (const auto &routes : m_routes)
         routes->registerRoutes(m_server->router());
