@@ -64,9 +64,10 @@ Result<AuthConfig> AuthConfig::fromRegistryAuthHeader(const QByteArray &header)
     const QByteArray trimmed = header.trimmed();
     if (trimmed.isEmpty())
         return AuthConfig{};
-    auto decoded = QByteArray::fromBase64Encoding(trimmed, QByteArray::Base64UrlEncoding);
+    // strict decoding, so that the wrong alphabet fails instead of dropping characters
+    auto decoded = QByteArray::fromBase64Encoding(trimmed, QByteArray::Base64UrlEncoding | QByteArray::AbortOnBase64DecodingErrors);
     if (!decoded)
-        decoded = QByteArray::fromBase64Encoding(trimmed, QByteArray::Base64Encoding);
+        decoded = QByteArray::fromBase64Encoding(trimmed, QByteArray::Base64Encoding | QByteArray::AbortOnBase64DecodingErrors);
     if (!decoded)
         return fail(ErrorCode::InvalidArgument, "invalid X-Registry-Auth header: not base64");
     QJsonParseError error;

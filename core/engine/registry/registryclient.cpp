@@ -267,7 +267,7 @@ public:
         QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
         if (!reply->isFinished())
             loop.exec(QEventLoop::ExcludeUserInputEvents);
-        if (!f.tooLarge)
+        if (!f.tooLarge && reply->isOpen())
             f.reply.body += reply->readAll();
         f.reply.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         f.reply.url = reply->url();
