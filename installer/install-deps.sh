@@ -33,7 +33,7 @@ esac
 # --- the package set --------------------------------------------------------
 build=(build-essential cmake ninja-build pkg-config git ca-certificates ccache
        qt6-base-dev qt6-base-dev-tools qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
-       libhttp-parser-dev libarchive-dev libssl-dev libseccomp-dev libcap-dev libvterm-dev
+       libhttp-parser-dev libarchive-dev libssl-dev libseccomp-dev libcap-dev zlib1g-dev libvterm-dev
        nlohmann-json3-dev libnl-3-dev libnl-route-3-dev libnftables-dev)
 # fonts-nanum: Korean glyphs for the translated GUI (and its screenshots).
 run=(busybox-static xvfb xauth debootstrap openssl uidmap curl fonts-nanum apache2-utils)

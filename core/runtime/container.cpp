@@ -601,11 +601,96 @@ std::expected<Created, CommandError> createContainer(const ContainerSpec &spec, 
     return out;
 }
 
+// Security checklist 38: `--pid` comes from the caller, and exec joins the
+// namespaces and cgroup of whatever process it names. It must be this
+// container's init: a child of the live shim named in shim.pid (cwd is the
+// bundle), pid 1 of its own pid namespace, in a cgroup named after the
+// container. The checks read /proc/PID after the pidfd is open; the pidfd
+// still answering afterwards proves the pid was not reused in between.
+Status verifyContainerInit(const ContainerSpec &container, pid_t pid, int pidfd)
+{
+    const std::string who = "exec in container " + container.id.substr(0, 12) + ": process " + std::to_string(pid);
+    auto pidText = readFileAt(AT_FDCWD, "shim.pid", "shim.pid");
+    long long shimPid = 0;
+    unsigned long long shimStart = 0;
+    if (!pidText || std::sscanf(pidText->c_str(), "%lld %llu", &shimPid, &shimStart) != 2 || shimPid <= 0)
+        return fail(ErrorCode::Conflict, who + ": container " + container.id + " is not running (no shim.pid)");
+    auto now = processStartTime(static_cast<pid_t>(shimPid));
+    if (!now || *now != shimStart)
+        return fail(ErrorCode::Conflict, who + ": container " + container.id + " is not running (its shim is gone)");
+
+    const std::string proc = "/proc/" + std::to_string(pid);
+    auto stat = readFileAt(AT_FDCWD, (proc + "/stat").c_str(), "stat");
+    if (!stat)
+        return fail(stat.error());
+    // Fields after the command name (which may hold spaces and parens).
+    const size_t close = stat->rfind(')');
+    char state = 0;
+    long long ppid = 0;
+    if (close == std::string::npos || std::sscanf(stat->c_str() + close + 1, " %c %lld", &state, &ppid) != 2)
+        return fail(ErrorCode::Internal, who + ": cannot parse " + proc + "/stat");
+    if (state == 'Z' || state == 'X')
+        return fail(ErrorCode::Conflict, who + " has exited");
+    if (ppid != shimPid)
+        return fail(ErrorCode::PermissionDenied,
+                    who + " is not the container's init (its parent is " + std::to_string(ppid) + ", the shim is " + std::to_string(shimPid) + ")");
+
+    auto status = readFileAt(AT_FDCWD, (proc + "/status").c_str(), "status");
+    if (!status)
+        return fail(status.error());
+    const size_t at = status->find("\nNSpid:");
+    if (at == std::string::npos)
+        return fail(ErrorCode::Internal, who + ": no NSpid in " + proc + "/status");
+    const size_t end = status->find('\n', at + 1);
+    std::vector<std::string> nspids;
+    {
+        const std::string line = status->substr(at + 8, end == std::string::npos ? std::string::npos : end - at - 8);
+        size_t i = 0;
+        while (i < line.size()) {
+            const size_t b = line.find_first_not_of(" \t", i);
+            if (b == std::string::npos)
+                break;
+            const size_t e = line.find_first_of(" \t", b);
+            nspids.push_back(line.substr(b, e == std::string::npos ? std::string::npos : e - b));
+            i = e == std::string::npos ? line.size() : e;
+        }
+    }
+    if (nspids.size() < 2 || nspids.back() != "1")
+        return fail(ErrorCode::PermissionDenied, who + " is not pid 1 of a container pid namespace");
+
+    auto cgroups = readFileAt(AT_FDCWD, (proc + "/cgroup").c_str(), "cgroup");
+    if (!cgroups)
+        return fail(cgroups.error());
+    bool inContainerCgroup = false;
+    size_t lineStart = 0;
+    while (lineStart < cgroups->size() && !inContainerCgroup) {
+        size_t lineEnd = cgroups->find('\n', lineStart);
+        if (lineEnd == std::string::npos)
+            lineEnd = cgroups->size();
+        const std::string_view line(cgroups->data() + lineStart, lineEnd - lineStart);
+        const size_t colon = line.find(':', line.find(':') + 1);
+        if (colon != std::string_view::npos) {
+            const std::string_view path = line.substr(colon + 1);
+            inContainerCgroup = path.size() > container.id.size() && path.ends_with(container.id) &&
+                                path[path.size() - container.id.size() - 1] == '/';
+        }
+        lineStart = lineEnd + 1;
+    }
+    if (!inContainerCgroup)
+        return fail(ErrorCode::PermissionDenied, who + " is not in the container's cgroup");
+
+    if (syscall(SYS_pidfd_send_signal, pidfd, 0, nullptr, 0) != 0)
+        return fail(Error::fromErrno(who + " has exited", errno));
+    return {};
+}
+
 std::expected<Created, CommandError> createExec(const ContainerSpec &container, const ExecSpec &spec, pid_t containerPid)
 {
     UniqueFd containerPidfd(static_cast<int>(syscall(SYS_pidfd_open, containerPid, 0)));
     if (!containerPidfd)
         return commandFailure(Error::fromErrno("open container process " + std::to_string(containerPid), errno));
+    if (auto st = verifyContainerInit(container, containerPid, containerPidfd.get()); !st)
+        return commandFailure(st.error());
     auto located = Cgroup::locate(container.cgroup, container.id);
     if (!located)
         return commandFailure(located.error());

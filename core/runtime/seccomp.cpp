@@ -1,5 +1,6 @@
 #include "seccomp.h"
 
+#include "log.h"
 #include "seccompprofile.h"
 
 #include <base/uniquefd.h>
@@ -7,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <span>
 #include <string>
 
 #include <fcntl.h>
@@ -16,8 +18,10 @@
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <zlib.h>
 
 namespace Berth::Runtime {
 
@@ -73,7 +77,61 @@ std::string cachePath(uint64_t capMask)
     return name;
 }
 
-bool loadCached(const std::string &path, SeccompProgram &out)
+// The cache file: a header, then the BPF instructions. The file is only
+// trusted when every header field matches what this shim would compile and
+// the CRC-32 of the instructions is right; anything else (an older format,
+// another profile, a truncated or flipped file, a bare BPF program written
+// by hand) is ignored and replaced by a fresh compile. The directory is
+// root-only, so the checks guard against corruption and staleness: whoever
+// can write there is root already.
+struct CacheHeader
+{
+    char magic[8];           // "BRTHSCMP"
+    uint32_t format;         // kCacheFormat
+    uint32_t count;          // instructions that follow
+    uint64_t capMask;        // the capability mask the program was built for
+    uint32_t profileCrc;     // CRC-32 of the profile tables (seccompprofile.cpp)
+    uint32_t programCrc;     // CRC-32 of the instructions
+};
+static_assert(sizeof(CacheHeader) == 32);
+constexpr char kCacheMagic[8] = {'B', 'R', 'T', 'H', 'S', 'C', 'M', 'P'};
+constexpr uint32_t kCacheFormat = 1;
+
+uint32_t crcOf(const void *data, size_t size, uLong crc = 0)
+{
+    const auto *bytes = static_cast<const Bytef *>(data);
+    while (size > 0) {
+        const uInt chunk = size > (1U << 30) ? (1U << 30) : static_cast<uInt>(size);
+        crc = crc32(crc, bytes, chunk);
+        bytes += chunk;
+        size -= chunk;
+    }
+    return static_cast<uint32_t>(crc);
+}
+
+// Everything the compile reads besides the capability mask and libseccomp.
+uint32_t profileFingerprint()
+{
+    uLong crc = crc32(0, nullptr, 0);
+    auto addNames = [&crc](std::span<const char *const> names) {
+        for (const char *name : names)
+            crc = crcOf(name, std::strlen(name) + 1, crc);
+        crc = crcOf("|", 1, crc);
+    };
+    addNames(seccompDefaultAllowList());
+    addNames(seccompX86AllowList());
+    addNames(seccompArmAllowList());
+    for (const auto &group : seccompCapabilityGroups()) {
+        crc = crcOf(&group.capability, sizeof group.capability, crc);
+        addNames(group.syscalls);
+    }
+    crc = crcOf(&kCloneNamespaceMask, sizeof kCloneNamespaceMask, crc);
+    crc = crcOf(kSocketFamiliesAllowed, sizeof kSocketFamiliesAllowed, crc);
+    crc = crcOf(kPersonalityAllowed, sizeof kPersonalityAllowed, crc);
+    return static_cast<uint32_t>(crc);
+}
+
+bool loadCached(const std::string &path, uint64_t capMask, SeccompProgram &out)
 {
     UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
     if (!fd)
@@ -81,17 +139,32 @@ bool loadCached(const std::string &path, SeccompProgram &out)
     struct stat st;
     // Only a file root wrote and nobody else can change.
     if (fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022) != 0 ||
-        st.st_size <= 0 || st.st_size % static_cast<off_t>(sizeof(struct sock_filter)) != 0 || st.st_size > (1 << 20))
+        st.st_size <= static_cast<off_t>(sizeof(CacheHeader)) || st.st_size > (1 << 20))
         return false;
-    out.instructions.resize(static_cast<size_t>(st.st_size) / sizeof(struct sock_filter));
-    if (pread(fd.get(), out.instructions.data(), static_cast<size_t>(st.st_size), 0) != st.st_size)
+    CacheHeader header;
+    if (pread(fd.get(), &header, sizeof header, 0) != static_cast<ssize_t>(sizeof header))
         return false;
+    const size_t bytes = static_cast<size_t>(st.st_size) - sizeof header;
+    if (std::memcmp(header.magic, kCacheMagic, sizeof kCacheMagic) != 0 || header.format != kCacheFormat ||
+        header.capMask != capMask || header.profileCrc != profileFingerprint() || header.count == 0 ||
+        header.count > BPF_MAXINSNS || bytes != header.count * sizeof(struct sock_filter)) {
+        SHIM_WARN("seccomp cache %s does not match this profile: rebuilding it", path.c_str());
+        return false;
+    }
+    out.instructions.resize(header.count);
+    if (pread(fd.get(), out.instructions.data(), bytes, sizeof header) != static_cast<ssize_t>(bytes))
+        return false;
+    if (crcOf(out.instructions.data(), bytes, crc32(0, nullptr, 0)) != header.programCrc) {
+        SHIM_WARN("seccomp cache %s is corrupted (checksum): rebuilding it", path.c_str());
+        out.instructions.clear();
+        return false;
+    }
     out.program.len = static_cast<unsigned short>(out.instructions.size());
     out.program.filter = out.instructions.data();
     return true;
 }
 
-void storeCached(const std::string &path, const SeccompProgram &program)
+void storeCached(const std::string &path, uint64_t capMask, const SeccompProgram &program)
 {
     if (mkdir("/run/berth-shim", 0700) != 0 && errno != EEXIST)
         return;
@@ -100,7 +173,16 @@ void storeCached(const std::string &path, const SeccompProgram &program)
     if (!fd)
         return;
     const size_t size = program.instructions.size() * sizeof(struct sock_filter);
-    if (write(fd.get(), program.instructions.data(), size) != static_cast<ssize_t>(size) || rename(temp.c_str(), path.c_str()) != 0)
+    CacheHeader header = {};
+    std::memcpy(header.magic, kCacheMagic, sizeof kCacheMagic);
+    header.format = kCacheFormat;
+    header.count = static_cast<uint32_t>(program.instructions.size());
+    header.capMask = capMask;
+    header.profileCrc = profileFingerprint();
+    header.programCrc = crcOf(program.instructions.data(), size, crc32(0, nullptr, 0));
+    struct iovec parts[2] = {{&header, sizeof header}, {const_cast<struct sock_filter *>(program.instructions.data()), size}};
+    // No fsync: /run is tmpfs, and a torn file fails the checks above.
+    if (writev(fd.get(), parts, 2) != static_cast<ssize_t>(sizeof header + size) || rename(temp.c_str(), path.c_str()) != 0)
         unlink(temp.c_str());
 }
 
@@ -112,11 +194,11 @@ Result<SeccompProgram> buildDefaultSeccomp(uint64_t capMask)
 {
     const std::string cache = cachePath(capMask);
     SeccompProgram cached;
-    if (!cache.empty() && loadCached(cache, cached))
+    if (!cache.empty() && loadCached(cache, capMask, cached))
         return cached;
     auto built = compileDefaultSeccomp(capMask);
     if (built && !cache.empty())
-        storeCached(cache, *built);
+        storeCached(cache, capMask, *built);
     return built;
 }
 
@@ -148,6 +230,11 @@ Result<SeccompProgram> compileDefaultSeccomp(uint64_t capMask)
     }
 #if defined(__x86_64__) || defined(__i386__)
     for (const char *name : seccompX86AllowList()) {
+        if (auto st = allow(f.ctx, name, highest); !st)
+            return std::unexpected(st.error());
+    }
+#elif defined(__aarch64__) || defined(__arm__)
+    for (const char *name : seccompArmAllowList()) {
         if (auto st = allow(f.ctx, name, highest); !st)
             return std::unexpected(st.error());
     }
@@ -186,13 +273,14 @@ Result<SeccompProgram> compileDefaultSeccomp(uint64_t capMask)
             return seccompFailure("allow personality", rc);
     }
 
-    // socket: every family but AF_ALG (38) and AF_VSOCK (40).
-    {
-        const int rc1 = seccomp_rule_add(f.ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_LT, kAfAlg));
-        const int rc2 = seccomp_rule_add(f.ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ, kAfAlg + 1));
-        const int rc3 = seccomp_rule_add(f.ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_GT, kAfVsock));
-        if (rc1 != 0 || rc2 != 0 || rc3 != 0)
-            return seccompFailure("allow socket", rc1 ? rc1 : rc2 ? rc2 : rc3);
+    // socket: only the families in kSocketFamiliesAllowed.
+    for (const auto &range : kSocketFamiliesAllowed) {
+        for (int family = range.first; family <= range.last; ++family) {
+            const int rc = seccomp_rule_add(f.ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+                                            SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(family)));
+            if (rc != 0)
+                return seccompFailure("allow socket family " + std::to_string(family), rc);
+        }
     }
 
     // Syscalls newer than any the profile names: ENOSYS, so that libc's

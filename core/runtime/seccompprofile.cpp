@@ -28,7 +28,7 @@ constexpr const char *kAllow[] = {
     "io_cancel", "ioctl", "io_destroy", "io_getevents", "io_pgetevents", "io_pgetevents_time64",
     "ioprio_get", "ioprio_set", "io_setup", "io_submit", "ipc", "kill", "landlock_add_rule",
     "landlock_create_ruleset", "landlock_restrict_self", "lchown", "lchown32", "lgetxattr", "link",
-    "linkat", "listen", "listxattr", "listxattrat", "llistxattr", "_llseek", "lremovexattr", "lseek",
+    "linkat", "listen", "listmount", "listxattr", "listxattrat", "llistxattr", "_llseek", "lremovexattr", "lseek",
     "lsetxattr", "lstat", "lstat64", "madvise", "map_shadow_stack", "membarrier", "memfd_create",
     "memfd_secret", "mincore", "mkdir", "mkdirat", "mknod", "mknodat", "mlock", "mlock2", "mlockall",
     "mmap", "mmap2", "mprotect", "mq_getsetattr", "mq_notify", "mq_open", "mq_timedreceive",
@@ -39,7 +39,7 @@ constexpr const char *kAllow[] = {
     "ppoll_time64", "prctl", "pread64", "preadv", "preadv2", "prlimit64", "process_mrelease", "pselect6",
     "pselect6_time64", "pwrite64", "pwritev", "pwritev2", "read", "readahead", "readlink", "readlinkat",
     "readv", "recv", "recvfrom", "recvmmsg", "recvmmsg_time64", "recvmsg", "remap_file_pages",
-    "removexattr", "removexattrat", "rename", "renameat", "renameat2", "restart_syscall", "rmdir", "rseq",
+    "removexattr", "removexattrat", "rename", "renameat", "renameat2", "restart_syscall", "riscv_hwprobe", "rmdir", "rseq",
     "rt_sigaction", "rt_sigpending", "rt_sigprocmask", "rt_sigqueueinfo", "rt_sigreturn", "rt_sigsuspend",
     "rt_sigtimedwait", "rt_sigtimedwait_time64", "rt_tgsigqueueinfo", "sched_getaffinity",
     "sched_getattr", "sched_getparam", "sched_get_priority_max", "sched_get_priority_min",
@@ -52,18 +52,19 @@ constexpr const char *kAllow[] = {
     "set_robust_list", "setsid", "setsockopt", "set_thread_area", "set_tid_address", "setuid", "setuid32",
     "setxattr", "setxattrat", "shmat", "shmctl", "shmdt", "shmget", "shutdown", "sigaltstack", "signalfd",
     "signalfd4", "sigprocmask", "sigreturn", "socketcall", "socketpair", "splice", "stat", "stat64",
-    "statfs", "statfs64", "statx", "symlink", "symlinkat", "sync", "sync_file_range", "syncfs", "sysinfo",
+    "statfs", "statfs64", "statmount", "statx", "symlink", "symlinkat", "sync", "sync_file_range", "syncfs", "sysinfo",
     "tee", "tgkill", "time", "timer_create", "timer_delete", "timer_getoverrun", "timer_gettime",
     "timer_gettime64", "timer_settime", "timer_settime64", "timerfd_create", "timerfd_gettime",
     "timerfd_gettime64", "timerfd_settime", "timerfd_settime64", "times", "tkill", "truncate",
-    "truncate64", "ugetrlimit", "umask", "uname", "unlink", "unlinkat", "utime", "utimensat",
+    "truncate64", "ugetrlimit", "umask", "uname", "unlink", "unlinkat", "uretprobe", "utime", "utimensat",
     "utimensat_time64", "utimes", "vfork", "vmsplice", "wait4", "waitid", "waitpid", "write", "writev",
     // Allowed on kernels >= 4.8 (every kernel Berth supports).
     "ptrace", "process_vm_readv", "process_vm_writev",
 };
 
 constexpr const char *kSysAdmin[] = {
-    "bpf", "clone3", "fanotify_init", "fsconfig", "fsmount", "fsopen", "fspick", "lookup_dcookie", "mount",
+    "bpf", "clone3", "fanotify_init", "fsconfig", "fsmount", "fsopen", "fspick", "lookup_dcookie",
+    "lsm_get_self_attr", "lsm_list_modules", "lsm_set_self_attr", "mount",
     "mount_setattr", "move_mount", "open_tree", "perf_event_open", "quotactl", "quotactl_fd",
     "setdomainname", "sethostname", "setns", "syslog", "umount", "umount2", "unshare",
 };
@@ -90,6 +91,7 @@ constexpr SeccompCapabilityGroup kGroups[] = {
 };
 
 constexpr const char *kX86[] = {"arch_prctl", "modify_ldt"};
+constexpr const char *kArm[] = {"arm_fadvise64_64", "arm_sync_file_range", "sync_file_range2", "breakpoint", "cacheflush", "set_tls"};
 
 } // namespace
 
@@ -106,6 +108,11 @@ std::span<const SeccompCapabilityGroup> seccompCapabilityGroups()
 std::span<const char *const> seccompX86AllowList()
 {
     return kX86;
+}
+
+std::span<const char *const> seccompArmAllowList()
+{
+    return kArm;
 }
 
 } // namespace Berth::Runtime
