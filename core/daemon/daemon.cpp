@@ -207,6 +207,8 @@ void Daemon::shutdown()
     m_server->stopListening();
     m_socket.unlink();
     QTimer::singleShot(kShutdownGraceMs, this, [this] {
+        if (m_stopped)
+            return;
         qCWarning(lcDaemon) << "connections did not close in time; dropping them";
         finishShutdown();
     });

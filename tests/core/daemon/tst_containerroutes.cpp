@@ -94,7 +94,8 @@ class tst_ContainerRoutes : public QObject
             return;
         QSignalSpy stopped(m_daemon.get(), &Berth::Daemon::Daemon::stopped);
         m_daemon->shutdown();
-        stopped.wait(3000);
+        if (stopped.isEmpty())
+            stopped.wait(3000);
         m_daemon.reset();
         m_fake = nullptr;
     }
