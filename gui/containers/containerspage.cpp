@@ -41,6 +41,8 @@
 #include <QUrl>
 #include <QVBoxLayout>
 
+#include <optional>
+
 namespace Berth::Gui {
 
 namespace {
@@ -309,8 +311,11 @@ void ContainersPage::onEvent(const QString &type, const QString &action, const Q
         return;
     if (action == QLatin1String("destroy")) {
         m_model->removeContainer(id);
-        if (m_statsStreams.contains(id))
-            m_statsStreams.take(id)->deleteLater();
+        if (m_statsStreams.contains(id)) {
+            Client::StatsStream *stream = m_statsStreams.take(id);
+            stream->cancel();
+            stream->deleteLater();
+        }
         emit containerRefreshed(id);
         return;
     }
@@ -332,30 +337,49 @@ void ContainersPage::refreshContainer(const QString &id)
     }
     m_refreshing.insert(id);
     const QJsonObject filters{{QStringLiteral("id"), QJsonArray{id}}};
-    onResultReady(Client::ContainerApi(client).list(true, filters), this,
-                  [this, id](const Result<QList<Client::ContainerSummary>> &result) {
-                      m_refreshing.remove(id);
-                      if (result) {
-                          bool found = false;
-                          for (const Client::ContainerSummary &c : *result) {
-                              if (c.id == id) {
-                                  m_model->updateContainer(c);
-                                  found = true;
-                              }
-                          }
-                          if (!found)
-                              m_model->removeContainer(id);
-                          if (id == m_detailsId) {
-                              m_detailsId.clear(); // re-read inspect, restart logs if it started again
-                              showDetails();
-                          }
-                          emit containerRefreshed(id);
-                      } else if (!Client::isHelperUnreachable(result.error())) {
-                          warn(tr("Could not read container %1: %2").arg(id.left(12), errorText(result.error())));
-                      }
-                      if (m_refreshAgain.remove(id))
-                          refreshContainer(id);
-                  });
+    const Client::ContainerApi api(client);
+    // The list row, then the container's own state: dockerd answers
+    // /containers/json from a view that may lag the "die" event by a moment,
+    // while inspect reads the container itself.
+    onResultReady(api.list(true, filters), this, [this, id, api](const Result<QList<Client::ContainerSummary>> &listed) {
+        onResultReady(api.inspect(id), this, [this, id, listed](const Result<QJsonObject> &inspected) {
+            m_refreshing.remove(id);
+            if (!listed) {
+                if (!Client::isHelperUnreachable(listed.error()))
+                    warn(tr("Could not read container %1: %2").arg(id.left(12), errorText(listed.error())));
+            } else {
+                std::optional<Client::ContainerSummary> found;
+                for (const Client::ContainerSummary &c : *listed) {
+                    if (c.id == id)
+                        found = c;
+                }
+                if (found && inspected) {
+                    const QJsonObject state = inspected->value(QStringLiteral("State")).toObject();
+                    const QString live = state.value(QStringLiteral("Status")).toString();
+                    if (!live.isEmpty() && live != found->state) {
+                        found->state = live;
+                        if (live == QLatin1String("exited"))
+                            found->status = QStringLiteral("Exited (%1)").arg(state.value(QStringLiteral("ExitCode")).toInt());
+                        else if (live == QLatin1String("running"))
+                            found->status = QStringLiteral("Up");
+                        else
+                            found->status = live;
+                    }
+                }
+                if (found)
+                    m_model->updateContainer(*found);
+                else
+                    m_model->removeContainer(id);
+                if (id == m_detailsId) {
+                    m_detailsId.clear(); // re-read inspect, restart logs if it started again
+                    showDetails();
+                }
+                emit containerRefreshed(id);
+            }
+            if (m_refreshAgain.remove(id))
+                refreshContainer(id);
+        });
+    });
 }
 
 void ContainersPage::updateState()
@@ -561,7 +585,9 @@ void ContainersPage::updateStatsStreams()
     const QStringList current = m_statsStreams.keys();
     for (const QString &id : current) {
         if (!wanted.contains(id)) {
-            m_statsStreams.take(id)->deleteLater();
+            Client::StatsStream *stream = m_statsStreams.take(id);
+            stream->cancel();
+            stream->deleteLater();
             m_model->clearStats(id);
         }
     }
@@ -570,8 +596,10 @@ void ContainersPage::updateStatsStreams()
             continue;
         auto *stream = new Client::StatsStream(client, id, this);
         m_statsStreams.insert(id, stream);
-        connect(stream, &Client::StatsStream::sample, this,
-                [this, id](const Client::StatsSample &sample) { onStats(id, sample); });
+        connect(stream, &Client::StatsStream::sample, this, [this, id, stream](const Client::StatsSample &sample) {
+            if (m_statsStreams.value(id) == stream) // not one being let go
+                onStats(id, sample);
+        });
         connect(stream, &Client::StatsStream::finished, this, [this, id, stream](const Status &) {
             // The container stopped (or the stream broke): forget it; the
             // next state change opens a new one if it runs again.

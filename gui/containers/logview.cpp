@@ -144,7 +144,9 @@ QString LogView::sinceValue() const
 
 void LogView::setContainer(Client::EngineClient *client, const QString &id)
 {
-    if (client == m_client && id == m_container && m_stream)
+    // The same container still streaming: nothing to do. One whose stream
+    // ended (it stopped) and runs again is read anew.
+    if (client == m_client && id == m_container && m_stream && !m_stream->isFinished())
         return;
     m_client = client;
     m_container = id;

@@ -24,6 +24,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QLineEdit>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTabWidget>
@@ -203,10 +204,10 @@ private slots:
             m_notes.append({text, kind});
         });
         m_page->show();
+        QSignalSpy reloaded(m_page.get(), &ContainersPage::reloaded);
         m_connection->connectTo(*Client::Endpoint::parse(QStringLiteral("unix://") + m_socket));
         QTRY_VERIFY_WITH_TIMEOUT(m_connection->isConnected(), 10000);
-        QSignalSpy reloaded(m_page.get(), &ContainersPage::reloaded);
-        QVERIFY(reloaded.wait(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(!reloaded.isEmpty(), 10000);
         QCOMPARE(m_page->model()->rowCount(), 0);
         screenshot(QStringLiteral("containers-empty"));
     }
@@ -235,7 +236,7 @@ private slots:
                                           QStringLiteral("-v"), path(QStringLiteral("docker-config")) + QStringLiteral(":/cfg:ro"),
                                           QStringLiteral("busybox"), QStringLiteral("sh"), QStringLiteral("-c"), LoopScript});
         QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
-        QTRY_COMPARE_WITH_TIMEOUT(stateOf(QStringLiteral("gui-a")), QStringLiteral("Running"), 10000);
+        QTRY_VERIFY2_WITH_TIMEOUT(stateOf(QStringLiteral("gui-a")) == QLatin1String("Running"), qPrintable(stateOf(QStringLiteral("gui-a")) + u'\n' + notesText()), 10000);
         const int row = m_page->model()->rowOf(QStringLiteral("gui-a"));
         QCOMPARE(m_page->model()->index(row, ContainerListModel::ImageColumn).data().toString(), QStringLiteral("busybox"));
         QVERIFY(m_page->model()->index(row, ContainerListModel::CommandColumn).data().toString().startsWith(QLatin1String("sh -c")));
@@ -297,15 +298,15 @@ private slots:
     {
         const QString id = idOf(QStringLiteral("gui-a"));
         m_page->stopContainers({id});
-        QTRY_COMPARE_WITH_TIMEOUT(stateOf(QStringLiteral("gui-a")), QStringLiteral("Exited (3)"), 20000);
+        QTRY_VERIFY2_WITH_TIMEOUT(stateOf(QStringLiteral("gui-a")) == QLatin1String("Exited (3)"), qPrintable(stateOf(QStringLiteral("gui-a")) + u'\n' + notesText()), 20000);
         // The stopped container's stats stream ended with it.
         QTRY_VERIFY_WITH_TIMEOUT(!m_page->statsStreamIds().contains(id), 5000);
         m_page->startContainers({id});
-        QTRY_COMPARE_WITH_TIMEOUT(stateOf(QStringLiteral("gui-a")), QStringLiteral("Running"), 20000);
+        QTRY_VERIFY2_WITH_TIMEOUT(stateOf(QStringLiteral("gui-a")) == QLatin1String("Running"), qPrintable(stateOf(QStringLiteral("gui-a")) + u'\n' + notesText()), 20000);
         m_page->killContainers({id});
-        QTRY_COMPARE_WITH_TIMEOUT(stateOf(QStringLiteral("gui-a")), QStringLiteral("Exited (137)"), 20000);
+        QTRY_VERIFY2_WITH_TIMEOUT(stateOf(QStringLiteral("gui-a")) == QLatin1String("Exited (137)"), qPrintable(stateOf(QStringLiteral("gui-a")) + u'\n' + notesText()), 20000);
         m_page->restartContainers({id});
-        QTRY_COMPARE_WITH_TIMEOUT(stateOf(QStringLiteral("gui-a")), QStringLiteral("Running"), 20000);
+        QTRY_VERIFY2_WITH_TIMEOUT(stateOf(QStringLiteral("gui-a")) == QLatin1String("Running"), qPrintable(stateOf(QStringLiteral("gui-a")) + u'\n' + notesText()), 20000);
         // A second start of a running container is not an error (304).
         const int from = int(m_notes.size());
         m_page->startContainers({id});
@@ -341,7 +342,7 @@ private slots:
         const int from = int(m_notes.size());
         m_page->runContainer(options);
         QVERIFY2(waitForNote(QStringLiteral("Started container"), NotificationBar::Kind::Information, from), qPrintable(notesText()));
-        QTRY_COMPARE_WITH_TIMEOUT(stateOf(QStringLiteral("gui-run")), QStringLiteral("Exited (0)"), 20000);
+        QTRY_VERIFY2_WITH_TIMEOUT(stateOf(QStringLiteral("gui-run")) == QLatin1String("Exited (0)"), qPrintable(stateOf(QStringLiteral("gui-run")) + u'\n' + notesText()), 20000);
         QVERIFY(m_page->selectContainer(QStringLiteral("gui-run")));
         LogModel *logs = m_page->logView()->model();
         QTRY_COMPARE_WITH_TIMEOUT(logs->rowCount(), 2, 10000);
@@ -368,7 +369,7 @@ private slots:
                                           QStringLiteral("--name"), QStringLiteral("gui-up"), QStringLiteral("busybox"),
                                           QStringLiteral("sleep"), QStringLiteral("60")});
         QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
-        QTRY_COMPARE_WITH_TIMEOUT(stateOf(QStringLiteral("gui-up")), QStringLiteral("Running"), 10000);
+        QTRY_VERIFY2_WITH_TIMEOUT(stateOf(QStringLiteral("gui-up")) == QLatin1String("Running"), qPrintable(stateOf(QStringLiteral("gui-up")) + u'\n' + notesText()), 10000);
         screenshot(QStringLiteral("containers-list"));
         QCOMPARE(m_page->proxy()->rowCount(), 2);
         m_page->showStoppedBox()->setChecked(false);
