@@ -14,6 +14,7 @@
 #include "httpserver.h"
 #include "signalhandler.h"
 #include "systemroutes.h"
+#include "containerstatsroutes.h"
 #include "containerarchiveroutes.h"
 #include "containerlogroutes.h"
 #include "volumeroutes.h"
@@ -125,6 +126,7 @@ Status Daemon::start(bool handleSignals)
         }}));
     m_routes.push_back(std::make_unique<ContainerLogRoutes>(m_supervisor.get()));
     m_routes.push_back(std::make_unique<ContainerArchiveRoutes>(m_supervisor.get(), m_events.get()));
+    m_routes.push_back(std::make_unique<ContainerStatsRoutes>(m_supervisor.get()));
     m_routes.push_back(std::make_unique<MissingObjectRoutes>());
     for (const auto &routes : m_routes)
         routes->registerRoutes(m_server->router());
