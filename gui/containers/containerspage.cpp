@@ -616,9 +616,9 @@ void ContainersPage::onStats(const QString &id, const Client::StatsSample &sampl
 {
     m_model->setStats(id, sample);
     if (id == m_detailsId) {
+        // Both scale to their samples: a container without a memory limit
+        // reports the host's memory, which would flatten the line.
         m_cpuGraph->addSample(sample.cpuPercent);
-        if (sample.memoryLimit > 0)
-            m_memoryGraph->setMaximum(double(sample.memoryLimit));
         m_memoryGraph->addSample(double(sample.memoryUsage));
     }
 }
