@@ -4,7 +4,7 @@
 // directories, "dir/.", tar streams on stdin/stdout, -a, missing paths,
 // symlinks in the container that point at the host), and volumes (create,
 // ls, inspect, rm of a volume in use, prune, -v keeping data across
-// containers). Needs root (style.md C24). Containers and volumes are
+// containers), and top. Needs root (style.md C24). Containers and volumes are
 // removed in cleanup; berthd is stopped by PID and its bridge and cgroup
 // parent removed by PrivateHelper.
 
@@ -220,6 +220,26 @@ private slots:
         QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
         QVERIFY2(!QFileInfo::exists(QStringLiteral("/marker-berth-io.txt")), "cp wrote through a symlink to the host");
         QCOMPARE(docker({"cp", "cp3:/marker-berth-io.txt", "-"}).exitCode, 0);
+    }
+
+    void topListsTheContainersProcesses()
+    {
+        QVERIFY(docker({"run", "-d", "--name", "top1", "--network", "none", "busybox", "sh", "-c",
+                        "sleep 301 & sleep 302"})
+                    .exitCode
+                == 0);
+        CommandResult r;
+        QVERIFY(QTest::qWaitFor([&] {
+            r = docker({"top", "top1"});
+            return r.exitCode == 0 && r.out.contains("sleep 301") && r.out.contains("sleep 302");
+        }, 10000));
+        const QStringList lines = r.out.split(u'\n', Qt::SkipEmptyParts);
+        QVERIFY2(lines.first().simplified() == QLatin1String("UID PID PPID C STIME TTY TIME CMD"), qPrintable(r.out));
+        QCOMPARE(lines.size(), 3); // nothing from the host
+        QCOMPARE(docker({"stop", "-t", "0", "top1"}).exitCode, 0);
+        r = docker({"top", "top1"});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("is not running"), qPrintable(r.describe()));
     }
 
     void volumesCreateListInspectRemovePrune()
