@@ -300,9 +300,15 @@ private:
                 + Berth::TestSupport::treeListing(m_berthRoot + QStringLiteral("/layers"))).join(u'\n')
                + QString::fromUtf8(readFile(m_berthRoot + QStringLiteral("/refs.json")));
     }
+    // Containers come from another part of the project: the run check below
+    // applies once `berth run` runs the locally imported busybox at all.
     bool berthRunWorks()
     {
-        const CommandResult r = berth({QStringLiteral("run"), QStringLiteral("--help")});
+        const CommandResult r = berth({QStringLiteral("run"), QStringLiteral("--rm"), QStringLiteral("--network"), QStringLiteral("none"),
+                                       QStringLiteral("busybox:latest"), QStringLiteral("true")});
+        if (r.exitCode != 0)
+            qWarning("berth run does not work here yet, so the pulled image is checked by ID, diff-ids and save only: %s",
+                     qPrintable(r.err.trimmed()));
         return r.exitCode == 0;
     }
 
@@ -547,7 +553,6 @@ private slots:
         QCOMPARE(inspectImage(httpHost() + QStringLiteral("/skopeo/two-layers@") + manifestDigest).value(QStringLiteral("Id")).toString(), image.configDigest);
 
         if (berthRunWorks()) {
-            RUN_OK(r, berth({QStringLiteral("tag"), QStringLiteral("busybox:latest"), QStringLiteral("runcheck:v1")}));
             RUN_OK(r, berth({QStringLiteral("pull"), httpHost() + QStringLiteral("/berth/busybox:v1")}));
             RUN_OK(r, berth({QStringLiteral("run"), QStringLiteral("--rm"), QStringLiteral("--network"), QStringLiteral("none"),
                              httpHost() + QStringLiteral("/berth/busybox:v1"), QStringLiteral("echo"), QStringLiteral("pulled-ok")}));
