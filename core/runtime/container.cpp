@@ -544,7 +544,9 @@ std::expected<Created, CommandError> createContainer(const ContainerSpec &spec, 
     {
         auto start = processStartTime(getpid());
         const std::string line = std::to_string(getpid()) + " " + std::to_string(start ? *start : 0) + "\n";
-        if (auto st = writeFileAtomic(AT_FDCWD, "shim.pid", line); !st)
+        // Not fsynced: after a crash the shim it names is gone, and a missing
+        // or stale shim.pid already means "no live shim".
+        if (auto st = writeFileAtomic(AT_FDCWD, "shim.pid", line, 0644, false); !st)
             return commandFailure(st.error());
     }
     auto listen = bindControlSocket("shim.sock");

@@ -40,11 +40,15 @@ void logMessage(LogLevel level, const char *format, ...)
     if (!logEnabled(level))
         return;
     static const char *const names[] = {"error", "warning", "info", "debug"};
-    struct timespec ts;
+    // Wall clock for people, CLOCK_MONOTONIC (µs) to time the create phases
+    // across the shim's processes.
+    struct timespec ts, mono;
     clock_gettime(CLOCK_REALTIME, &ts);
+    clock_gettime(CLOCK_MONOTONIC, &mono);
     char line[2048];
-    int n = std::snprintf(line, sizeof line, "%s[%d] %lld.%06ld %s: ", g_prefix, static_cast<int>(getpid()),
-                          static_cast<long long>(ts.tv_sec), ts.tv_nsec / 1000, names[static_cast<int>(level)]);
+    int n = std::snprintf(line, sizeof line, "%s[%d] %lld.%06ld mono=%lld.%06ld %s: ", g_prefix, static_cast<int>(getpid()),
+                          static_cast<long long>(ts.tv_sec), ts.tv_nsec / 1000, static_cast<long long>(mono.tv_sec),
+                          mono.tv_nsec / 1000, names[static_cast<int>(level)]);
     va_list args;
     va_start(args, format);
     if (n > 0 && static_cast<size_t>(n) < sizeof line)

@@ -100,7 +100,7 @@ Status writeFileAt(int dirFd, const char *path, std::string_view content)
     return {};
 }
 
-Status writeFileAtomic(int dirFd, const std::string &name, std::string_view content, mode_t mode)
+Status writeFileAtomic(int dirFd, const std::string &name, std::string_view content, mode_t mode, bool durable)
 {
     const size_t slash = name.rfind('/');
     const std::string temp = slash == std::string::npos ? "." + name + ".tmp"
@@ -112,7 +112,7 @@ Status writeFileAtomic(int dirFd, const std::string &name, std::string_view cont
         ::unlinkat(dirFd, temp.c_str(), 0);
         return st;
     }
-    if (::fsync(fd.get()) != 0) {
+    if (durable && ::fsync(fd.get()) != 0) {
         auto err = failErrno("fsync " + temp);
         ::unlinkat(dirFd, temp.c_str(), 0);
         return err;
@@ -123,7 +123,15 @@ Status writeFileAtomic(int dirFd, const std::string &name, std::string_view cont
         ::unlinkat(dirFd, temp.c_str(), 0);
         return err;
     }
-    ::fsync(dirFd);
+    if (durable) {
+        // The rename is durable once the directory holding `name` is synced
+        // (not dirFd itself when `name` has a directory part; dirFd may be
+        // AT_FDCWD).
+        const std::string parent = slash == std::string::npos ? "." : name.substr(0, slash);
+        UniqueFd dir(::openat(dirFd, parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!dir || ::fsync(dir.get()) != 0)
+            return failErrno("fsync the directory of " + name);
+    }
     return {};
 }
 

@@ -32,8 +32,10 @@ Result<std::string> readFileAt(int dirFd, const char *path, std::string_view wha
 // Writes `content` to an existing file (cgroupfs, procfs).
 Status writeFileAt(int dirFd, const char *path, std::string_view content);
 
-// temp + fsync + rename + directory fsync, relative to dirFd.
-Status writeFileAtomic(int dirFd, const std::string &name, std::string_view content, mode_t mode = 0644);
+// temp + fsync + rename + directory fsync, relative to dirFd. Without
+// `durable`, temp + rename only: readers never see a torn file, but the file
+// may be gone after a crash (fine for what a reboot invalidates anyway).
+Status writeFileAtomic(int dirFd, const std::string &name, std::string_view content, mode_t mode = 0644, bool durable = true);
 
 // Field 22 of /proc/PID/stat: the start time in clock ticks.
 Result<unsigned long long> processStartTime(pid_t pid);
