@@ -235,10 +235,8 @@ void RegistryRoutes::push(HttpExchange &exchange)
     auto auth = authFrom(request);
     if (!auth)
         return exchange.respondError(auth.error());
-    // 404 at once for an image we do not have, as docker does
-    if (!m_context.store->resolve(parsed->withDefaultTag().familiarString()))
-        return exchange.respondError(404, QStringLiteral("An image does not exist locally with the tag: %1").arg(parsed->familiarName()));
-
+    // An image we do not have is a 404 before any progress (the pusher
+    // resolves it on the engine thread: the store is not touched from here).
     auto session = std::make_shared<TransferSession>();
     session->exchange = &exchange;
     Engine::ImagePusher pusher(m_context.registry, *m_context.store, storeRunner(m_context.worker, m_context.store),
