@@ -1,0 +1,94 @@
+#pragma once
+
+#include "buildcache.h"
+#include "buildcontext.h"
+#include "imagestore.h"
+
+#include <base/result.h>
+
+#include <QHash>
+#include <QJsonObject>
+#include <QMap>
+#include <QString>
+#include <QStringList>
+
+#include <functional>
+#include <optional>
+
+namespace Berth::Engine {
+
+// POST /build's options (engine-api.md 7.16) the executor acts on.
+struct BuildOptions
+{
+    QString dockerfile = QStringLiteral("Dockerfile"); // context-relative
+    QHash<QString, std::optional<QString>> buildArgs;
+    QMap<QString, QString> labels; // --label: added to the final image
+    QString target;
+    bool noCache = false;
+    QStringList tags;              // normalised "name:tag"
+};
+
+// One finished step, for the desktop app (the route sends it as an "aux"
+// object the docker CLI ignores).
+struct BuildStepEvent
+{
+    int step = 0;        // 1-based
+    int total = 0;
+    int line = 0;        // Dockerfile line of the instruction
+    QString instruction; // "COPY . /app"
+    bool cached = false;
+    Digest image;        // the image after the step
+    std::optional<Digest> layer; // diff-id when the step made a layer
+    quint64 layerSize = 0;
+    qint64 durationMs = 0;
+};
+
+// What a RUN step asks of whoever can run containers (berthd's supervisor).
+struct BuildRunRequest
+{
+    Digest image;               // the image to run in
+    QStringList argv;           // the command
+    QStringList extraEnv;       // build args exported to the command
+    QJsonObject config;         // the stage's container config (Env, User, WorkingDir, ...)
+    QString upperDir;           // an empty directory: the container's writable layer
+    QStringList lowerDirs;      // absolute layer dirs, top first
+};
+// Runs the command; output goes to the build stream by the callee. Returns
+// the exit code (0 = success) or an error for a failure to run at all.
+using BuildRunner = std::function<Result<int>(const BuildRunRequest &request)>;
+
+// The classic builder's dispatch loop over a Dockerfile: stages up to
+// --target (FROM an image of the store, scratch or an earlier stage),
+// metadata instructions through Dockerfile::StageEvaluator, COPY (also
+// --from=stage|image) through BuildCopy, RUN through `run`; every step a
+// cache lookup (BuildCache) first, an image with one history entry and the
+// parent link otherwise. Progress is the classic builder's text ("Step
+// 1/5 : FROM busybox", " ---> Using cache", " ---> 1a2b3c4d5e6f",
+// "Successfully built ...", "Successfully tagged ...") through `stream`.
+// A failure tags nothing and leaves the images of the steps before it (the
+// cache). Runs on the engine thread; `run` may block.
+//
+// Not supported yet: ADD (refused with an error), ONBUILD triggers of base
+// images (ignored), HEALTHCHECK/SHELL/STOPSIGNAL/VOLUME are recorded in the
+// config, --pull (the route's concern).
+class BuildExecutor
+{
+public:
+    BuildExecutor(ImageStore &store, BuildCache &cache, const BuildContext &context, BuildOptions options,
+                  std::function<void(const QString &text)> stream,
+                  std::function<void(const BuildStepEvent &event)> stepDone = {}, BuildRunner run = {});
+
+    // Returns the ID of the final image, tagged with options.tags.
+    Result<Digest> build();
+
+private:
+    ImageStore &m_store;
+    BuildCache &m_cache;
+    const BuildContext &m_context;
+    BuildOptions m_options;
+    std::function<void(const QString &)> m_stream;
+    std::function<void(const BuildStepEvent &)> m_stepDone;
+    BuildRunner m_run;
+};
+
+} // namespace Berth::Engine

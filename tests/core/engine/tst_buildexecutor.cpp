@@ -1,0 +1,199 @@
+#include "tarbuilder.h"
+
+#include <engine/buildcache.h>
+#include <engine/buildcontext.h>
+#include <engine/buildexecutor.h>
+#include <engine/imagestore.h>
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <unistd.h>
+
+using namespace Berth;
+using namespace Berth::Engine;
+
+namespace {
+
+QString msg(const Error &e)
+{
+    return QString::fromStdString(e.toString());
+}
+
+const QByteArray kDockerfile = "FROM scratch\n"
+                               "WORKDIR /app\n"
+                               "COPY src/ ./\n"
+                               "COPY top.txt /top.txt\n"
+                               "ENV A=b\n"
+                               "EXPOSE 80\n"
+                               "CMD [\"/app/run\"]\n";
+
+} // namespace
+
+// BuildExecutor: the dispatch loop, cache semantics, history, failures.
+class tst_BuildExecutor : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_tmp;
+    int m_n = 0;
+    std::unique_ptr<ImageStore> m_store;
+    std::optional<BuildCache> m_cache;
+
+    struct Outcome
+    {
+        Result<Digest> id;
+        QString text;
+        QList<BuildStepEvent> steps;
+    };
+
+    Outcome build(const QByteArray &dockerfile, const QByteArray &top, BuildOptions options = {}, BuildRunner run = {})
+    {
+        TarBuilder t;
+        t.file("Dockerfile", dockerfile).dir("src").file("src/run", "#!/bin/sh\necho hi\n", 0755).file("top.txt", top);
+        const QString dir = m_tmp.filePath(QStringLiteral("ctx%1").arg(++m_n));
+        QDir().mkpath(dir);
+        const int fd = TarBuilder::toFd(t.build(), dir + QStringLiteral(".tar"));
+        auto ctx = BuildContext::extract(fd, dir);
+        ::close(fd);
+        if (!ctx)
+            qFatal("extract: %s", ctx.error().toString().c_str());
+        Outcome out{Digest(), {}, {}};
+        BuildExecutor exec(*m_store, *m_cache, *ctx, options, [&out](const QString &s) { out.text += s; },
+                           [&out](const BuildStepEvent &e) { out.steps.append(e); }, run);
+        out.id = exec.build();
+        return out;
+    }
+
+    static int cachedSteps(const Outcome &o) { return int(o.text.count(QStringLiteral("Using cache"))); }
+
+private slots:
+    void init()
+    {
+        const QString root = m_tmp.filePath(QStringLiteral("root%1").arg(++m_n));
+        auto store = ImageStore::open(root);
+        QVERIFY(store);
+        m_store = std::move(*store);
+        auto cache = BuildCache::open(root);
+        QVERIFY(cache);
+        m_cache = std::move(*cache);
+    }
+
+    void buildsAndCaches()
+    {
+        BuildOptions options;
+        options.tags = {QStringLiteral("x"), QStringLiteral("y:2")};
+        const Outcome first = build(kDockerfile, "top1", options);
+        QVERIFY2(first.id, first.id ? "" : qPrintable(msg(first.id.error())));
+        QVERIFY(first.text.startsWith(QStringLiteral("Step 1/7 : FROM scratch\n")));
+        QVERIFY(first.text.contains(QStringLiteral("Step 3/7 : COPY src/ ./\n")));
+        QVERIFY(first.text.contains(QStringLiteral("Successfully built ") + first.id->shortHex()));
+        QVERIFY(first.text.endsWith(QStringLiteral("Successfully tagged x:latest\nSuccessfully tagged y:2\n")));
+        QCOMPARE(cachedSteps(first), 0);
+        QCOMPARE(*m_store->resolve(QStringLiteral("x")), *first.id);
+
+        auto rec = m_store->image(*first.id);
+        QVERIFY(rec);
+        QCOMPARE(rec->diffIds.size(), 3); // WORKDIR, COPY, COPY
+        const QJsonObject cfg = rec->config.value(QStringLiteral("config")).toObject();
+        QCOMPARE(cfg.value(QStringLiteral("WorkingDir")).toString(), QStringLiteral("/app"));
+        QCOMPARE(cfg.value(QStringLiteral("Env")).toArray(), QJsonArray{QStringLiteral("A=b")});
+        QCOMPARE(cfg.value(QStringLiteral("Cmd")).toArray(), QJsonArray{QStringLiteral("/app/run")});
+        QVERIFY(cfg.value(QStringLiteral("ExposedPorts")).toObject().contains(QStringLiteral("80/tcp")));
+        auto history = m_store->history(first.id->toString());
+        QVERIFY(history);
+        QCOMPARE(history->size(), 6);
+        QVERIFY(QFile::exists(m_store->layers().diffPath(rec->chainIds.at(1)) + QStringLiteral("/app/run")));
+        QCOMPARE(first.steps.size(), 6);
+        QVERIFY(first.steps.at(1).layer.has_value());
+        QVERIFY(!first.steps.at(1).cached);
+
+        // nothing changed: every step is a cache hit, same image
+        const Outcome again = build(kDockerfile, "top1", options);
+        QVERIFY(again.id);
+        QCOMPARE(*again.id, *first.id);
+        QCOMPARE(cachedSteps(again), 6);
+    }
+
+    void changedFileRebuildsFromItsCopy()
+    {
+        const Outcome first = build(kDockerfile, "top1");
+        QVERIFY(first.id);
+        const Outcome changed = build(kDockerfile, "top2");
+        QVERIFY2(changed.id, changed.id ? "" : qPrintable(msg(changed.id.error())));
+        QVERIFY(*changed.id != *first.id);
+        // WORKDIR and COPY src hit; COPY top.txt and everything after rebuild
+        QCOMPARE(cachedSteps(changed), 2);
+        QVERIFY(changed.steps.at(0).cached && changed.steps.at(1).cached);
+        for (int i = 2; i < changed.steps.size(); ++i)
+            QVERIFY(!changed.steps.at(i).cached);
+
+        BuildOptions noCache;
+        noCache.noCache = true;
+        const Outcome fresh = build(kDockerfile, "top2", noCache);
+        QVERIFY(fresh.id);
+        QCOMPARE(cachedSteps(fresh), 0);
+    }
+
+    void badInputLeavesStoreAsItWas()
+    {
+        BuildOptions options;
+        options.tags = {QStringLiteral("bad-input:tag")};
+        const QList<Digest> before = m_store->imageIds();
+        const Outcome unknown = build("FROM scratch\nFOO bar\n", "t", options);
+        QVERIFY(!unknown.id);
+        QCOMPARE(msg(unknown.id.error()), QStringLiteral("dockerfile parse error line 2: unknown instruction: FOO"));
+        const Outcome missing = build("FROM scratch\nCOPY nope /\n", "t", options);
+        QVERIFY(!missing.id);
+        QVERIFY(msg(missing.id.error()).contains(QStringLiteral("COPY failed: file not found in build context")));
+        QCOMPARE(m_store->imageIds(), before);
+        QVERIFY(!m_store->resolve(QStringLiteral("bad-input:tag")));
+    }
+
+    void runStepsGoThroughTheRunner()
+    {
+        BuildOptions options;
+        options.tags = {QStringLiteral("r")};
+        options.buildArgs.insert(QStringLiteral("V"), QStringLiteral("1"));
+        QList<BuildRunRequest> seen;
+        const BuildRunner runner = [&seen](const BuildRunRequest &r) -> Result<int> {
+            seen.append(r);
+            if (r.argv.last() == QLatin1String("false"))
+                return 1;
+            QFile f(r.upperDir + QStringLiteral("/made"));
+            if (!f.open(QIODevice::WriteOnly))
+                return fail(ErrorCode::Io, "write");
+            f.write("made");
+            return 0;
+        };
+        const Outcome ok = build("FROM scratch\nARG V\nRUN make\n", "t", options, runner);
+        QVERIFY2(ok.id, ok.id ? "" : qPrintable(msg(ok.id.error())));
+        QCOMPARE(seen.size(), 1);
+        QCOMPARE(seen.first().argv, (QStringList{QStringLiteral("/bin/sh"), QStringLiteral("-c"), QStringLiteral("make")}));
+        QCOMPARE(seen.first().extraEnv, QStringList{QStringLiteral("V=1")});
+        auto rec = m_store->image(*ok.id);
+        QVERIFY(rec);
+        QVERIFY(QFile::exists(m_store->layers().diffPath(rec->chainIds.last()) + QStringLiteral("/made")));
+        const auto history = m_store->history(ok.id->toString());
+        QVERIFY(history);
+        QCOMPARE(history->first().createdBy, QStringLiteral("|1 V=1 /bin/sh -c make"));
+
+        const Outcome again = build("FROM scratch\nARG V\nRUN make\n", "t", options, runner);
+        QVERIFY(again.id);
+        QCOMPARE(seen.size(), 1); // cached: not run again
+
+        options.tags = {QStringLiteral("failing:tag")};
+        const Outcome failed = build("FROM scratch\nARG V\nRUN make\nRUN false\n", "t", options, runner);
+        QVERIFY(!failed.id);
+        QCOMPARE(QString::fromStdString(failed.id.error().message()),
+                 QStringLiteral("The command '/bin/sh -c false' returned a non-zero code: 1"));
+        QVERIFY(!m_store->resolve(QStringLiteral("failing:tag")));
+        QCOMPARE(cachedSteps(failed), 2); // the steps before it stay cached
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_BuildExecutor)
+#include "tst_buildexecutor.moc"
