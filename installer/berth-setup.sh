@@ -47,9 +47,16 @@ install_deps() {
 }
 
 configure_and_build() {
+    # ccache (installed by install-deps.sh) with paths relative to the source
+    # tree, so a fresh clone elsewhere reuses what an earlier build compiled.
+    local launcher=()
+    if command -v ccache >/dev/null; then
+        export CCACHE_BASEDIR=$src CCACHE_NOHASHDIR=true
+        launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+    fi
     if [[ ! -f $build/build.ninja ]]; then
         log "configuring $build (Ninja)"
-        cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+        cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}"
     fi
     # BERTH_BUILD_TARGETS="berthd berth" builds only those (default: everything).
     local targets=()
