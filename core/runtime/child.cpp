@@ -430,6 +430,12 @@ void runChild(const ChildPlan &plan)
         if (chdir("/") != 0)
             die("chdir /", nullptr, errno);
     } else {
+        // Single-threaded, so moving this thread moves the process.
+        for (int i = 0; i < plan.cgroupTaskFdCount; ++i) {
+            if (write(plan.cgroupTaskFds[i], "0", 1) != 1)
+                die("join the container's cgroup", nullptr, errno);
+            close(plan.cgroupTaskFds[i]);
+        }
         if (unshare(CLONE_NEWCGROUP) != 0)
             die("create the cgroup namespace", nullptr, errno);
         if (sethostname(plan.hostname, std::strlen(plan.hostname)) != 0)

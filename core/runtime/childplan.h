@@ -92,6 +92,13 @@ struct ChildPlan
     int hostDeviceCount = 0;
     bool cgroupUnified = true;
     const char *const *cgroupV1 = nullptr; // v1 hierarchies: "cpu" "memory" ..., nullptr-terminated
+    // v1 (create only): the container cgroup's `tasks` file in each
+    // hierarchy, open for writing. The child moves itself by writing "0":
+    // a thread moving itself skips the kernel's global threadgroup lock,
+    // whose RCU grace period made the parent's write of the pid to
+    // cgroup.procs cost 15-25 ms per container.
+    const int *cgroupTaskFds = nullptr;
+    int cgroupTaskFdCount = 0;
     long shmSize = 64L * 1024 * 1024;
 
     // Process.

@@ -481,6 +481,19 @@ std::expected<Created, CommandError> createContainer(const ContainerSpec &spec, 
             return commandFailure(fd.error());
         cgroupFd = std::move(*fd);
     }
+    std::vector<UniqueFd> taskFdOwners;
+    std::vector<int> taskFds;
+    if (!cgroup.isUnified()) {
+        for (const auto &path : cgroup.paths()) {
+            UniqueFd fd(open((path + "/tasks").c_str(), O_WRONLY | O_CLOEXEC));
+            if (!fd)
+                return commandFailure(Error::fromErrno("open " + path + "/tasks", errno));
+            taskFds.push_back(fd.get());
+            taskFdOwners.push_back(std::move(fd));
+        }
+        plan.cgroupTaskFds = taskFds.data();
+        plan.cgroupTaskFdCount = static_cast<int>(taskFds.size());
+    }
     uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
     if (plan.newNetns)
         flags |= CLONE_NEWNET;
@@ -498,11 +511,8 @@ std::expected<Created, CommandError> createContainer(const ContainerSpec &spec, 
     setup.childStdin.reset();
     setup.childStdout.reset();
     setup.childStderr.reset();
-
-    if (!cgroup.isUnified()) {
-        if (auto st = cgroup.join(pid); !st)
-            return commandFailure(st.error());
-    }
+    taskFdOwners.clear(); // the child has its copies; it joins the v1 cgroups itself after Go
+    SHIM_DEBUG("create: child %d cloned", pid);
 
     // The network: veth into the child's netns, configured from the host
     // side (the child itself stays free of netlink and allocation).

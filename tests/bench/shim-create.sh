@@ -12,8 +12,8 @@
 #
 #   sudo bash tests/bench/shim-create.sh [-n RUNS] [-b BUILD_DIR]
 #
-# BERTH_SHIM_LOG=debug adds the shim's per-phase timings to each bundle's
-# shim.log (the child's phases are logged to the same file).
+# BERTH_SHIM_LOG=debug also prints the last round's create phases from the
+# shim's log (CLOCK_MONOTONIC offsets).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -127,4 +127,17 @@ for mode in ("none", "host"):
     rows = [one(b) for _ in range(runs)]
     for label, vals in (("create", [r[0] for r in rows]), ("start..exit", [r[1] for r in rows]), ("total", [r[0] + r[1] for r in rows])):
         print(f"network {mode:4} {label:12} median {statistics.median(vals):7.2f} ms  mean {statistics.mean(vals):7.2f}  min {min(vals):7.2f}  (n={runs})")
+    if os.environ.get("BERTH_SHIM_LOG") == "debug":
+        # The last round's phases from shim.log, as offsets on CLOCK_MONOTONIC.
+        lines = open(os.path.join(b, "shim.log")).read().splitlines()
+        starts = [i for i, l in enumerate(lines) if "preparing the process" in l]
+        last = lines[starts[-1]:] if starts else []
+        t0 = None
+        for l in last:
+            mono = next((f for f in l.split() if f.startswith("mono=")), None)
+            if mono is None:
+                continue
+            t = float(mono[5:]) * 1000
+            t0 = t if t0 is None else t0
+            print(f"    +{t - t0:7.2f} ms  {l.split(': ', 1)[-1]}", file=sys.stderr)
 EOF
