@@ -223,21 +223,21 @@ Result<Client::HijackedStream *> openAttach(Context &context, const QString &id,
         request.query.addQueryItem(QStringLiteral("stdout"), QStringLiteral("1"));
     request.query.addQueryItem(QStringLiteral("stream"), QStringLiteral("1"));
     Client::HijackedStream *stream = (*client)->hijack(request, parent);
+    Status refused;
     if (!stream->isEstablished() && !stream->isFinished()) {
         QEventLoop loop;
         QObject::connect(stream, &Client::HijackedStream::established, &loop, &QEventLoop::quit);
-        QObject::connect(stream, &Client::HijackedStream::finished, &loop, &QEventLoop::quit);
+        QObject::connect(stream, &Client::HijackedStream::finished, &loop, [&](const Status &s) {
+            refused = s;
+            loop.quit();
+        });
         loop.exec();
     }
     if (!stream->isEstablished()) {
-        Status why = fail(ErrorCode::Protocol, "attach: the stream closed before the upgrade");
-        // finished() carried the error; fetch it by re-listening is not
-        // possible, so ask the engine what is wrong with the container.
-        auto inspected = inspect(context, id);
         delete stream;
-        if (!inspected)
-            return fail(inspected.error());
-        return fail(why.error());
+        if (!refused)
+            return fail(refused.error());
+        return fail(ErrorCode::Protocol, "attach: the engine closed the connection before the upgrade");
     }
     return stream;
 }
@@ -321,7 +321,7 @@ std::expected<CreateSpec, int> specFromArgs(Context &context, const ParsedArgs &
     auto spec = buildCreateSpec(args, forRun, processEnvironment(), localConsoleSize());
     if (!spec) {
         if (spec.error().usage)
-            return std::unexpected(context.reportUsageError(*context.registry().find(QStringLiteral("container ") + command),
+            return std::unexpected(context.reportUsageError(ContainerRequests::invokedCommand(context, QStringLiteral("container ") + command),
                                                             spec.error().message));
         return std::unexpected(runError(context, command, spec.error().message));
     }
@@ -534,7 +534,7 @@ int runStop(Context &context, const ParsedArgs &args, const QString &verb)
         bool ok = false;
         const int t = args.value(QStringLiteral("time")).toInt(&ok);
         if (!ok)
-            return context.reportUsageError(*context.registry().find(QStringLiteral("container ") + verb),
+            return context.reportUsageError(ContainerRequests::invokedCommand(context, QStringLiteral("container ") + verb),
                                             QStringLiteral("invalid argument \"%1\" for \"-t, --time\" flag: strconv.ParseInt: parsing \"%1\": invalid syntax")
                                                 .arg(args.value(QStringLiteral("time"))));
         query.addQueryItem(QStringLiteral("t"), QString::number(t));
@@ -809,7 +809,7 @@ int runExec(Context &context, const ParsedArgs &args)
     for (const QString &e : args.values(QStringLiteral("env"))) {
         auto v = resolveEnvValue(e, processEnvironment());
         if (!v)
-            return context.reportUsageError(*context.registry().find(QStringLiteral("container exec")),
+            return context.reportUsageError(ContainerRequests::invokedCommand(context, QStringLiteral("container exec")),
                                             QStringLiteral("invalid argument \"%1\" for \"-e, --env\" flag: %2")
                                                 .arg(e, QString::fromStdString(v.error().message())));
         env << *v;
@@ -984,7 +984,7 @@ int runPrune(Context &context, const ParsedArgs &args)
     for (const QString &f : args.values(QStringLiteral("filter"))) {
         const qsizetype eq = f.indexOf(QLatin1Char('='));
         if (eq < 0)
-            return context.reportUsageError(*context.registry().find(QStringLiteral("container prune")),
+            return context.reportUsageError(ContainerRequests::invokedCommand(context, QStringLiteral("container prune")),
                                             QStringLiteral("invalid argument \"%1\" for \"--filter\" flag: bad format of filter (expected name=value)").arg(f));
         QJsonObject set = filters.value(f.left(eq).trimmed().toLower()).toObject();
         set.insert(f.mid(eq + 1).trimmed(), true);

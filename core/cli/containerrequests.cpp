@@ -1,9 +1,11 @@
 #include "containerrequests.h"
 
+#include "commandregistry.h"
 #include "context.h"
 
 #include <client/responsestream.h>
 
+#include <QCoreApplication>
 #include <QEventLoop>
 #include <QJsonDocument>
 
@@ -48,6 +50,34 @@ Result<QJsonObject> inspect(Context &context, const QString &ref)
     if (!reply)
         return fail(reply.error());
     return objectOf(*reply, QStringLiteral("GET /containers/%1/json").arg(ref));
+}
+
+Command invokedCommand(Context &context, const QString &path)
+{
+    Command command = *context.registry().find(path);
+    // The first word after the global options (-H HOST, -D).
+    const QStringList argv = QCoreApplication::arguments().mid(1);
+    QString first;
+    for (qsizetype i = 0; i < argv.size(); ++i) {
+        const QString &a = argv.at(i);
+        if (a == QLatin1String("-H") || a == QLatin1String("--host")) {
+            ++i;
+            continue;
+        }
+        if (a.startsWith(QLatin1Char('-')))
+            continue;
+        first = a;
+        break;
+    }
+    if (first != path.section(QLatin1Char(' '), 0, 0)) {
+        for (const QString &alias : std::as_const(command.aliases)) {
+            if (!alias.contains(QLatin1Char(' ')) && alias == first) {
+                command.path = alias;
+                break;
+            }
+        }
+    }
+    return command;
 }
 
 bool isFatal(const Error &error)

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "command.h"
+
 #include <base/result.h>
 #include <client/engineclient.h>
 
@@ -24,6 +26,11 @@ Result<Client::Response> post(Context &context, const QString &path, const QUrlQ
 Result<QJsonObject> inspect(Context &context, const QString &ref);
 // A reply body as a JSON object / array.
 Result<QJsonObject> objectOf(const Client::Response &response, const QString &what);
+
+// The registered command at `path` as the user invoked it: with its
+// top-level alias ("run") when that was typed instead of "container run",
+// so usage errors name it as docker does.
+Command invokedCommand(Context &context, const QString &path);
 
 // True for errors that mean the engine was not reached or broke the
 // protocol: a command stops there instead of going on with the next name.

@@ -282,7 +282,7 @@ int runPs(Context &context, const ParsedArgs &args)
         bool ok = false;
         limit = args.value(QStringLiteral("last")).toInt(&ok);
         if (!ok)
-            return context.reportUsageError(*context.registry().find(QStringLiteral("container ls")),
+            return context.reportUsageError(ContainerRequests::invokedCommand(context, QStringLiteral("container ls")),
                                             QStringLiteral("invalid argument \"%1\" for \"-n, --last\" flag: strconv.ParseInt: parsing \"%1\": invalid syntax")
                                                 .arg(args.value(QStringLiteral("last"))));
     }
@@ -293,7 +293,7 @@ int runPs(Context &context, const ParsedArgs &args)
     for (const QString &f : args.values(QStringLiteral("filter"))) {
         const qsizetype eq = f.indexOf(QLatin1Char('='));
         if (eq < 0)
-            return context.reportUsageError(*context.registry().find(QStringLiteral("container ls")),
+            return context.reportUsageError(ContainerRequests::invokedCommand(context, QStringLiteral("container ls")),
                                             QStringLiteral("invalid argument \"%1\" for \"-f, --filter\" flag: bad format of filter (expected name=value)").arg(f));
         const QString key = f.left(eq).trimmed().toLower();
         QJsonObject set = filters.value(key).toObject();

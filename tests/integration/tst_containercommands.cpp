@@ -1,0 +1,503 @@
+// Integration: the container and volume commands through `berth` and through
+// the real docker CLI against one private berthd: exit codes, stdout/stderr
+// separation, docker's messages, cp both ways, and `run -it` / `attach`
+// driven through a pseudo-terminal. Needs root (style.md C24); skips with
+// the reason otherwise. Containers are removed and berthd is stopped by its
+// PID in cleanup, even when a check fails.
+
+#include <support/commandrunner.h>
+#include <support/privatehelper.h>
+#include <support/treelisting.h>
+
+#include <QtTest>
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QRegularExpression>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+
+#include <memory>
+
+#include <csignal>
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+using Berth::TestSupport::CommandResult;
+using Berth::TestSupport::CommandRunner;
+using Berth::TestSupport::PrivateHelper;
+
+namespace {
+
+const QString kBerthd = QStringLiteral(BERTHD_PATH);
+const QString kBerth = QStringLiteral(BERTH_PATH);
+const QString kSourceDir = QStringLiteral(BERTH_SOURCE_DIR);
+constexpr int kCommandTimeoutMs = 60 * 1000;
+
+QString asBerth(QString text)
+{
+    text.replace(QLatin1String("docker"), QLatin1String("berth"));
+    return text;
+}
+
+QString withoutIds(QString text)
+{
+    static const QRegularExpression hex(QStringLiteral("[0-9a-f]{64}"));
+    return text.replace(hex, QStringLiteral("<ID>"));
+}
+
+// A program run on the slave side of a pseudo-terminal, as a user at a
+// terminal runs it: its own session with the pty as controlling terminal.
+// Killed by its PID if it outlives the test step.
+class PtyProcess
+{
+public:
+    ~PtyProcess()
+    {
+        if (m_pid > 0) {
+            ::kill(m_pid, SIGKILL);
+            ::waitpid(m_pid, nullptr, 0);
+        }
+        if (m_master >= 0)
+            ::close(m_master);
+    }
+
+    bool start(const QString &program, const QStringList &args, const QProcessEnvironment &env, int rows = 24, int cols = 80)
+    {
+        // Everything the child needs is built before fork().
+        QList<QByteArray> argvBytes{QFile::encodeName(program)};
+        for (const QString &a : args)
+            argvBytes << a.toLocal8Bit();
+        QList<QByteArray> envBytes;
+        for (const QString &e : env.toStringList())
+            envBytes << e.toLocal8Bit();
+        std::vector<char *> argv;
+        for (QByteArray &a : argvBytes)
+            argv.push_back(a.data());
+        argv.push_back(nullptr);
+        std::vector<char *> envp;
+        for (QByteArray &e : envBytes)
+            envp.push_back(e.data());
+        envp.push_back(nullptr);
+        winsize ws{};
+        ws.ws_row = rows;
+        ws.ws_col = cols;
+        m_pid = ::forkpty(&m_master, nullptr, nullptr, &ws);
+        if (m_pid < 0)
+            return false;
+        if (m_pid == 0) {
+            ::execve(argv[0], argv.data(), envp.data());
+            ::_exit(127);
+        }
+        ::fcntl(m_master, F_SETFL, ::fcntl(m_master, F_GETFL) | O_NONBLOCK);
+        return true;
+    }
+
+    void write(const QByteArray &bytes) { [[maybe_unused]] ssize_t n = ::write(m_master, bytes.constData(), bytes.size()); }
+
+    // Reads until `pattern` appears in what came so far, or the time is up.
+    bool waitFor(const QByteArray &pattern, int timeoutMs = 20000)
+    {
+        QElapsedTimer t;
+        t.start();
+        while (!m_output.contains(pattern)) {
+            if (t.elapsed() > timeoutMs)
+                return false;
+            if (!readSome(200) && m_eof)
+                return m_output.contains(pattern);
+        }
+        return true;
+    }
+
+    // Waits for the exit; -1 on timeout (the child is then killed).
+    int waitExit(int timeoutMs = 20000)
+    {
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < timeoutMs) {
+            readSome(50);
+            int status = 0;
+            const pid_t r = ::waitpid(m_pid, &status, WNOHANG);
+            if (r == m_pid) {
+                m_pid = -1;
+                while (readSome(50)) {
+                }
+                return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+            }
+        }
+        return -1;
+    }
+
+    // The terminal settings the slave has now (raw or cooked).
+    bool slaveIsCanonical() const
+    {
+        termios t{};
+        if (::tcgetattr(m_master, &t) != 0)
+            return false;
+        return (t.c_lflag & ICANON) && (t.c_lflag & ECHO);
+    }
+
+    const QByteArray &output() const { return m_output; }
+
+private:
+    bool readSome(int timeoutMs)
+    {
+        pollfd p{m_master, POLLIN, 0};
+        if (::poll(&p, 1, timeoutMs) <= 0)
+            return false;
+        char buffer[4096];
+        const ssize_t n = ::read(m_master, buffer, sizeof buffer);
+        if (n <= 0) {
+            m_eof = true;
+            return false;
+        }
+        m_output.append(buffer, n);
+        return true;
+    }
+
+    pid_t m_pid = -1;
+    int m_master = -1;
+    QByteArray m_output;
+    bool m_eof = false;
+};
+
+} // namespace
+
+class tst_ContainerCommands : public QObject
+{
+    Q_OBJECT
+
+    std::unique_ptr<QTemporaryDir> m_tmp;
+    QString m_socket;
+    QString m_docker;
+    CommandRunner m_runner;
+    // Declared after m_tmp: stopped by PID (in cleanup and on destruction) before it goes.
+    std::unique_ptr<PrivateHelper> m_daemon;
+
+    CommandResult berth(const QStringList &args, const QByteArray &input = {}) { return m_runner.run(kBerth, args, input); }
+    CommandResult docker(const QStringList &args, const QByteArray &input = {}) { return m_runner.run(m_docker, args, input); }
+
+    // Runs the same arguments through both CLIs against the same berthd:
+    // same exit code and stderr (docker's name replaced), and the same stdout
+    // unless `sameOut` is false; full IDs are masked.
+    void compareBoth(const QStringList &args, bool sameOut = true)
+    {
+        const CommandResult b = berth(args);
+        const CommandResult d = docker(args);
+        QVERIFY2(b.exitCode == d.exitCode, qPrintable(QStringLiteral("berth: %1\ndocker: %2").arg(b.describe(), d.describe())));
+        if (sameOut)
+            QCOMPARE(withoutIds(b.out), withoutIds(d.out));
+        QCOMPARE(withoutIds(b.err), withoutIds(asBerth(d.err)));
+    }
+
+    void removeAllContainers()
+    {
+        const CommandResult ids = berth({"ps", "-aq", "--no-trunc"});
+        const QStringList list = ids.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        if (!list.isEmpty())
+            berth(QStringList{"rm", "-f"} + list);
+    }
+
+private slots:
+    void initTestCase()
+    {
+        if (::geteuid() != 0)
+            QSKIP("needs root: berthd is the privileged helper and runs containers (run the suite as root; CI does)");
+        m_docker = QStandardPaths::findExecutable(QStringLiteral("docker"));
+        QVERIFY2(!m_docker.isEmpty(), "no docker CLI on PATH (/usr/local/bin/docker on these machines)");
+        m_tmp = std::make_unique<QTemporaryDir>(QStringLiteral("/tmp/berth-ctr-XXXXXX"));
+        QVERIFY(m_tmp->isValid());
+        m_socket = m_tmp->filePath(QStringLiteral("berth.sock"));
+        QVERIFY(QDir().mkpath(m_tmp->filePath(QStringLiteral("docker-config"))));
+        QProcessEnvironment env = CommandRunner::isolatedEnvironment(m_tmp->filePath(QStringLiteral("docker-config")));
+        env.insert(QStringLiteral("TZ"), QStringLiteral("UTC"));
+        env.insert(QStringLiteral("DOCKER_HOST"), QStringLiteral("unix://") + m_socket);
+        env.insert(QStringLiteral("BERTH_HOST"), QStringLiteral("unix://") + m_socket);
+        m_runner = CommandRunner(env, kCommandTimeoutMs);
+        m_runner.setWorkingDirectory(m_tmp->path());
+
+        m_daemon = std::make_unique<PrivateHelper>(kBerthd, m_tmp->filePath(QStringLiteral("root")), m_socket);
+        QVERIFY2(m_daemon->launch(), qPrintable(m_daemon->errorString()));
+        QVERIFY2(m_daemon->waitUntilAnswering(), qPrintable(m_daemon->log()));
+
+        const QString tar = m_tmp->filePath(QStringLiteral("busybox.tar"));
+        const CommandResult made = CommandRunner(QProcessEnvironment::systemEnvironment(), 120000)
+                                       .run(QStringLiteral("bash"), {kSourceDir + QStringLiteral("/installer/make-default-image.sh"), tar});
+        QVERIFY2(made.exitCode == 0, qPrintable(made.describe()));
+        const CommandResult imported = berth({"import", "-c", "CMD [\"sh\"]", tar, "busybox:latest"});
+        QVERIFY2(imported.exitCode == 0, qPrintable(imported.describe()));
+    }
+
+    void cleanup()
+    {
+        if (m_daemon)
+            removeAllContainers();
+    }
+
+    void cleanupTestCase()
+    {
+        if (m_daemon) {
+            removeAllContainers();
+            berth({"volume", "prune", "-f", "-a"});
+        }
+        m_daemon.reset(); // stops it by PID
+    }
+
+    void attachedRunSeparatesStreamsAndExitsWithTheContainersCode()
+    {
+        for (const char *name : {"b-run", "d-run"}) {
+            const QStringList args{"run", "--name", name, "--network", "none", "--pull", "never", "busybox", "sh", "-c",
+                                   "echo out; echo err >&2; exit 3"};
+            const CommandResult r = name[0] == 'b' ? berth(args) : docker(args);
+            QVERIFY2(r.exitCode == 3, qPrintable(r.describe()));
+            QCOMPARE(r.out, QString("out\n"));
+            QCOMPARE(r.err, QString("err\n"));
+        }
+        // Both containers look alike to ps.
+        compareBoth({"ps", "-a", "--format", "{{.Image}} {{.Command}} {{.State}}"});
+        compareBoth({"ps", "-a", "--filter", "name=b-run", "--format", "table {{.Names}}\t{{.Image}}\t{{.Command}}"}, false);
+    }
+
+    void runErrorsAndExitCodesMatchDocker_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<int>("exitCode");
+        QTest::newRow("missing executable") << QStringList{"run", "--rm", "--network", "none", "--pull", "never", "busybox", "nosuchcmd"} << 127;
+        QTest::newRow("a directory") << QStringList{"run", "--rm", "--network", "none", "--pull", "never", "busybox", "/etc"} << 126;
+        QTest::newRow("missing image, no pull") << QStringList{"run", "--network", "none", "--pull", "never", "nosuchimage:v1"} << 125;
+        QTest::newRow("bad port") << QStringList{"run", "-p", "99999:80", "busybox"} << 125;
+        QTest::newRow("bad memory") << QStringList{"run", "-m", "12x", "busybox"} << 125;
+        QTest::newRow("rm and restart") << QStringList{"run", "--rm", "--restart", "always", "busybox"} << 125;
+        QTest::newRow("exit code of --rm") << QStringList{"run", "--rm", "--network", "none", "--pull", "never", "busybox", "sh", "-c", "exit 42"} << 42;
+        QTest::newRow("env and workdir") << QStringList{"run", "--rm", "--network", "none", "--pull", "never", "-e", "A=1", "-w", "/tmp",
+                                                        "-u", "1:1", "busybox", "sh", "-c", "echo $A $(pwd) $(id -u)"} << 0;
+        QTest::newRow("entrypoint") << QStringList{"run", "--rm", "--network", "none", "--pull", "never", "--entrypoint", "echo", "busybox", "hi"} << 0;
+    }
+
+    void runErrorsAndExitCodesMatchDocker()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(int, exitCode);
+        const CommandResult b = berth(args);
+        QVERIFY2(b.exitCode == exitCode, qPrintable(b.describe()));
+        const CommandResult d = docker(args);
+        QCOMPARE(b.exitCode, d.exitCode);
+        QCOMPARE(b.out, d.out);
+        // The daemon's own wording of a start failure may differ; the CLI's
+        // frame around it (prefix, help line) must not.
+        if (exitCode == 125 || exitCode == 0 || exitCode == 42)
+            QCOMPARE(b.err, asBerth(d.err));
+        else
+            QVERIFY2(b.err.startsWith("berth: Error response from daemon: ") && b.err.endsWith("\n\nRun 'berth run --help' for more information\n"),
+                     qPrintable(b.err));
+        // --rm left nothing behind.
+        QCOMPARE(berth({"ps", "-aq", "--filter", "status=exited"}).out, QString());
+    }
+
+    void pipedStdinReachesTheContainer()
+    {
+        const CommandResult b = berth({"run", "-i", "--rm", "--network", "none", "--pull", "never", "busybox", "sh", "-c", "wc -l; echo done >&2"},
+                                      "a\nb\nc\n");
+        QVERIFY2(b.exitCode == 0, qPrintable(b.describe()));
+        QCOMPARE(b.out.trimmed(), QString("3"));
+        QCOMPARE(b.err, QString("done\n"));
+    }
+
+    void lifecycleCommandsReportAsDocker()
+    {
+        CommandResult r = berth({"run", "-d", "--name", "life", "--network", "none", "busybox", "sleep", "300"});
+        QVERIFY2(r.exitCode == 0 && QRegularExpression("^[0-9a-f]{64}\n$").match(r.out).hasMatch(), qPrintable(r.describe()));
+        r = berth({"stop", "-t", "1", "nosuch", "life"});
+        QCOMPARE(r.exitCode, 1);
+        QCOMPARE(r.out, QString("life\n"));
+        QCOMPARE(r.err, QString("Error response from daemon: No such container: nosuch\n"));
+        r = berth({"wait", "life"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
+        // sleep as PID 1 ignores SIGTERM: stop -t 1 ends in SIGKILL.
+        QCOMPARE(r.out, QString("137\n"));
+        r = berth({"start", "life", "nosuch"});
+        QCOMPARE(r.exitCode, 1);
+        QCOMPARE(r.out, QString("life\n"));
+        QCOMPARE(r.err, QString("Error response from daemon: No such container: nosuch\nError: failed to start containers: nosuch\n"));
+        r = berth({"restart", "-t", "1", "life"});
+        QVERIFY2(r.exitCode == 0 && r.out == "life\n", qPrintable(r.describe()));
+        r = berth({"rename", "life", "life2"});
+        QVERIFY2(r.exitCode == 0 && r.out.isEmpty(), qPrintable(r.describe()));
+        r = berth({"rename", "nosuch", "x"});
+        QCOMPARE(r.exitCode, 1);
+        QCOMPARE(r.err, QString("Error response from daemon: No such container: nosuch\nError: failed to rename container named nosuch\n"));
+        r = berth({"rm", "life2"});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.startsWith("Error response from daemon: "), qPrintable(r.describe()));
+        r = berth({"kill", "life2"});
+        QVERIFY2(r.exitCode == 0 && r.out == "life2\n", qPrintable(r.describe()));
+        r = berth({"wait", "life2"});
+        QCOMPARE(r.out, QString("137\n"));
+        r = berth({"kill", "life2"});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("is not running"), qPrintable(r.describe()));
+        r = berth({"rm", "-f", "life2", "nosuch"});
+        QCOMPARE(r.exitCode, 1);
+        QCOMPARE(r.out, QString("life2\n"));
+        QCOMPARE(r.err, QString("Error response from daemon: No such container: nosuch\n"));
+        QCOMPARE(berth({"ps", "-aq"}).out, QString());
+        compareBoth({"stop", "nosuch"});
+        compareBoth({"kill", "-s", "HUP", "nosuch"});
+        compareBoth({"wait", "nosuch"});
+        compareBoth({"logs", "nosuch"});
+        compareBoth({"port", "nosuch"});
+        compareBoth({"exec", "nosuch", "true"});
+        compareBoth({"container", "inspect", "nosuch"});
+        compareBoth({"inspect", "nosuch"});
+    }
+
+    void logsExecPortAndInspect()
+    {
+        CommandResult r = berth({"run", "-d", "--name", "svc", "--network", "none", "-l", "tier=web", "busybox", "sh", "-c",
+                                 "echo one; echo two >&2; sleep 300"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
+        // The log holds both lines once the shell ran.
+        for (int i = 0; i < 50 && berth({"logs", "svc"}).out != "one\n"; ++i)
+            QTest::qWait(100);
+        r = berth({"logs", "svc"});
+        QCOMPARE(r.out, QString("one\n"));
+        QCOMPARE(r.err, QString("two\n"));
+        compareBoth({"logs", "--tail", "1", "svc"});
+        compareBoth({"logs", "svc"});
+        r = berth({"logs", "-t", "svc"});
+        QVERIFY2(QRegularExpression("^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d+Z one\n$").match(r.out).hasMatch(), qPrintable(r.describe()));
+
+        compareBoth({"exec", "svc", "sh", "-c", "echo a; echo b >&2; exit 7"});
+        compareBoth({"exec", "svc", "nosuchcmd"});
+        compareBoth({"exec", "-e", "X=1", "-w", "/tmp", "svc", "sh", "-c", "echo $X $PWD"});
+        r = berth({"exec", "-i", "svc", "wc", "-l"}, "x\ny\n");
+        QCOMPARE(r.out.trimmed(), QString("2"));
+        QCOMPARE(berth({"exec", "-d", "svc", "sleep", "1"}).exitCode, 0);
+
+        compareBoth({"port", "svc"});
+        compareBoth({"port", "svc", "80"});
+        compareBoth({"inspect", "--format", "{{.Name}} {{.State.Status}} {{.Config.Labels}}", "svc"});
+        compareBoth({"inspect", "--type", "container", "--format", "{{.Config.Image}}", "svc"});
+        compareBoth({"container", "inspect", "-f", "{{.Config.Cmd}}", "svc"});
+        compareBoth({"ps", "--format", "{{.Names}} {{.Label \"tier\"}} {{.Labels}} {{.State}}"});
+        compareBoth({"ps", "-a", "--filter", "label=tier=web", "-q"});
+        compareBoth({"ps", "-a", "--filter", "status=running", "--format", "{{.Names}}"});
+        compareBoth({"ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Command}}"});
+        compareBoth({"top", "svc"}, false);
+        r = berth({"stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}}", "svc"});
+        QVERIFY2(r.exitCode == 0 && r.out.startsWith("svc "), qPrintable(r.describe()));
+    }
+
+    void copyBothWaysAsDocker()
+    {
+        CommandResult r = berth({"run", "-d", "--name", "files", "--network", "none", "busybox", "sleep", "300"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
+        const QString work = m_tmp->filePath("cp");
+        QVERIFY(QDir().mkpath(work + "/d/sub"));
+        QFile f(work + "/f.txt");
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("hello\n");
+        f.close();
+        QFile y(work + "/d/sub/y");
+        QVERIFY(y.open(QIODevice::WriteOnly));
+        y.write("x\n");
+        y.close();
+        const CommandRunner here = CommandRunner(m_runner).setWorkingDirectory(work);
+        const auto b = [&](const QStringList &args) { return here.run(kBerth, args); };
+        const auto d = [&](const QStringList &args) { return here.run(m_docker, args); };
+        QCOMPARE(b({"cp", "f.txt", "files:/tmp/g.txt"}).exitCode, 0);
+        QCOMPARE(b({"cp", "d", "files:/tmp/"}).exitCode, 0);
+        QCOMPARE(b({"cp", "d/.", "files:/tmp/dc"}).exitCode, 0);
+        r = berth({"exec", "files", "sh", "-c", "find /tmp | sort; cat /tmp/g.txt /tmp/dc/sub/y"});
+        QCOMPARE(r.out, QString("/tmp\n/tmp/d\n/tmp/d/sub\n/tmp/d/sub/y\n/tmp/dc\n/tmp/dc/sub\n/tmp/dc/sub/y\n/tmp/g.txt\nhello\nx\n"));
+        QVERIFY(QDir().mkpath(work + "/b"));
+        QVERIFY(QDir().mkpath(work + "/o"));
+        for (const auto &[from, to] : QList<std::pair<QString, QString>>{{"files:/tmp/d", "d2"}, {"files:/tmp/d/.", "d3"},
+                                                                          {"files:/tmp/g.txt", ""}, {"files:/etc", "etcdir/"}}) {
+            const CommandResult rb = b({"cp", from, "b/" + to});
+            const CommandResult rd = d({"cp", from, "o/" + to});
+            QVERIFY2(rb.exitCode == 0 && rd.exitCode == 0, qPrintable(rb.describe() + rd.describe()));
+        }
+        QCOMPARE(Berth::TestSupport::treeListing(work + "/b"), Berth::TestSupport::treeListing(work + "/o"));
+        // A tar stream on stdout, and one on stdin.
+        r = b({"cp", "files:/tmp/g.txt", "-"});
+        QVERIFY2(r.exitCode == 0 && r.out.startsWith("g.txt"), qPrintable(r.describe()));
+        for (const QStringList &args : QList<QStringList>{{"cp", "files:/nosuch", "."}, {"cp", "./nosuch", "files:/tmp"},
+                                                         {"cp", "f.txt", "files:/nosuchdir/"}, {"cp", "f.txt", "files:/nosuchdir/x"},
+                                                         {"cp", "d", "files:/etc/passwd"}, {"cp", "f.txt", "nosuchc:/tmp"},
+                                                         {"cp", "files:/etc/passwd", "nosuchdir/x"}, {"cp", "f.txt", "g.txt"}}) {
+            const CommandResult rb = b(args);
+            const CommandResult rd = d(args);
+            QCOMPARE(rb.exitCode, rd.exitCode);
+            QCOMPARE(rb.err, asBerth(rd.err));
+        }
+    }
+
+    void volumesCreateListInspectRemove()
+    {
+        CommandResult r = berth({"volume", "create", "bv1"});
+        QVERIFY2(r.exitCode == 0 && r.out == "bv1\n", qPrintable(r.describe()));
+        QCOMPARE(docker({"volume", "create", "dv1"}).exitCode, 0);
+        compareBoth({"volume", "ls"});
+        compareBoth({"volume", "ls", "-q"});
+        compareBoth({"volume", "inspect", "--format", "{{.Name}} {{.Driver}}", "bv1"});
+        compareBoth({"volume", "inspect", "nosuch"});
+        compareBoth({"volume", "rm", "nosuch"});
+        r = berth({"run", "--rm", "--network", "none", "--pull", "never", "-v", "bv1:/data", "busybox", "sh", "-c", "echo x > /data/f; ls /data"});
+        QVERIFY2(r.exitCode == 0 && r.out == "f\n", qPrintable(r.describe()));
+        r = berth({"volume", "rm", "bv1", "dv1"});
+        QVERIFY2(r.exitCode == 0 && r.out == "bv1\ndv1\n", qPrintable(r.describe()));
+        QCOMPARE(berth({"volume", "ls", "-q"}).out, QString());
+    }
+
+    void interactiveTtyRunThroughAPseudoTerminal()
+    {
+        PtyProcess p;
+        QVERIFY(p.start(kBerth, {"run", "-it", "--rm", "--network", "none", "--pull", "never", "busybox", "sh"}, m_runner.environment(), 30, 90));
+        QVERIFY2(p.waitFor("# "), p.output().constData());
+        p.write("echo hello-$((6*7))\r");
+        QVERIFY2(p.waitFor("hello-42\r\n"), p.output().constData());
+        // Raw mode: the container's "\r\n" is not turned into "\r\r\n".
+        QVERIFY2(!p.output().contains("\r\r\n"), p.output().constData());
+        p.write("exit 7\r");
+        QCOMPARE(p.waitExit(), 7);
+        // The local terminal is cooked again.
+        QVERIFY(p.slaveIsCanonical());
+        QCOMPARE(berth({"ps", "-aq"}).out, QString());
+    }
+
+    void attachDetachesWithCtrlPCtrlQ()
+    {
+        CommandResult r = berth({"run", "-dit", "--name", "tty1", "--network", "none", "busybox", "sh"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
+        PtyProcess p;
+        QVERIFY(p.start(kBerth, {"attach", "tty1"}, m_runner.environment()));
+        p.write("echo attached-$((1+1))\r");
+        QVERIFY2(p.waitFor("attached-2"), p.output().constData());
+        p.write("\x10\x11");
+        QCOMPARE(p.waitExit(), 1);
+        QVERIFY2(p.output().contains("read escape sequence"), p.output().constData());
+        QVERIFY(p.slaveIsCanonical());
+        QCOMPARE(berth({"inspect", "-f", "{{.State.Running}}", "tty1"}).out, QString("true\n"));
+        // Not running: docker's client-side message.
+        QCOMPARE(berth({"create", "--name", "idle", "busybox"}).exitCode, 0);
+        compareBoth({"attach", "idle"});
+    }
+
+    void containerPruneRemovesStopped()
+    {
+        QCOMPARE(berth({"create", "--name", "old", "busybox"}).exitCode, 0);
+        CommandResult r = berth({"container", "prune", "-f"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
+        QVERIFY2(r.out.startsWith("Deleted Containers:\n") && r.out.contains("Total reclaimed space: "), qPrintable(r.out));
+        QCOMPARE(berth({"ps", "-aq"}).out, QString());
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_ContainerCommands)
+#include "tst_containercommands.moc"
