@@ -415,6 +415,11 @@ ContainerRoutes::ContainerRoutes(Context context)
 
 ContainerRoutes::~ContainerRoutes() = default;
 
+Result<QByteArray> ContainerRoutes::detachKeys(const QString &text)
+{
+    return parseDetachKeys(text);
+}
+
 void ContainerRoutes::registerRoutes(Router &router)
 {
     router.addRoute("POST", QStringLiteral("/containers/create"), [this](HttpExchange &e) { create(e); });

@@ -38,6 +38,10 @@ public:
     ~ContainerRoutes() override;
     void registerRoutes(Router &router) override;
 
+    // docker's detachKeys syntax ("ctrl-p,ctrl-q", "a,b") to raw key bytes;
+    // 400 "Invalid escape keys (...) provided". Shared with the exec routes.
+    static Result<QByteArray> detachKeys(const QString &text);
+
 private:
     void create(HttpExchange &exchange);
     void list(HttpExchange &exchange);

@@ -96,6 +96,11 @@ public:
                        std::function<void(Result<UniqueFd>)> done);
     void spliceAttach(std::unique_ptr<SocketChannel> client, UniqueFd runtime);
 
+    // Publishes a container event (image, name, labels and `extra` as
+    // attributes); also used by the exec routes.
+    void publish(const Engine::ContainerRecord &record, const QString &action,
+                 QMap<QString, QString> extra = {});
+
     // Container counts for /info.
     struct Counts { int total = 0, running = 0, paused = 0, stopped = 0; };
     Counts counts() const;
@@ -134,8 +139,6 @@ private:
     };
 
     Runtime &runtime(const QString &id);
-    void publish(const Engine::ContainerRecord &record, const QString &action,
-                 QMap<QString, QString> extra = {});
     Status writeEtcFiles(const Engine::ContainerRecord &record);
     void startProcess(const QString &id, StatusCallback done);
     void startFailed(const QString &id, const Error &error, StatusCallback done);

@@ -17,6 +17,7 @@
 #include "containerstatsroutes.h"
 #include "containerarchiveroutes.h"
 #include "containerlogroutes.h"
+#include "execroutes.h"
 #include "volumeroutes.h"
 
 #include <common/errors.h>
@@ -127,6 +128,7 @@ Status Daemon::start(bool handleSignals)
     m_routes.push_back(std::make_unique<ContainerLogRoutes>(m_supervisor.get()));
     m_routes.push_back(std::make_unique<ContainerArchiveRoutes>(m_supervisor.get(), m_events.get()));
     m_routes.push_back(std::make_unique<ContainerStatsRoutes>(m_supervisor.get()));
+    m_routes.push_back(std::make_unique<ExecRoutes>(m_supervisor.get()));
     m_routes.push_back(std::make_unique<MissingObjectRoutes>());
     for (const auto &routes : m_routes)
         routes->registerRoutes(m_server->router());

@@ -1,0 +1,304 @@
+// Integration: docker exec and docker stats on a private berthd with the
+// real berth-shim, driven by the real docker CLI: output and exit codes
+// (3, 127 not found, 126 not executable), -e, -w, -u, -d, -it through a
+// pseudo-terminal, exec into a stopped container, and stats --no-stream.
+// Needs root (style.md C24). Containers are removed in cleanup; berthd is
+// stopped by PID and its bridge and cgroup parent removed by PrivateHelper.
+
+#include <support/commandrunner.h>
+#include <support/privatehelper.h>
+
+#include <QtTest>
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+
+#include <memory>
+
+#include <csignal>
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using Berth::TestSupport::CommandResult;
+using Berth::TestSupport::CommandRunner;
+using Berth::TestSupport::PrivateHelper;
+
+namespace {
+
+const QString kBerthd = QStringLiteral(BERTHD_PATH);
+const QString kShim = QStringLiteral(BERTH_SHIM_PATH);
+const QString kSourceDir = QStringLiteral(BERTH_SOURCE_DIR);
+constexpr int kCommandTimeoutMs = 120 * 1000;
+
+// The docker CLI on the slave side of a pseudo-terminal (its own session,
+// the pty its controlling terminal). Killed by PID if it outlives the step.
+class Terminal
+{
+public:
+    ~Terminal()
+    {
+        if (m_pid > 0) {
+            ::kill(m_pid, SIGKILL);
+            ::waitpid(m_pid, nullptr, 0);
+        }
+        if (m_master >= 0)
+            ::close(m_master);
+    }
+
+    bool start(const QString &program, const QStringList &args, const QProcessEnvironment &env)
+    {
+        QList<QByteArray> argvBytes{QFile::encodeName(program)};
+        for (const QString &a : args)
+            argvBytes << a.toLocal8Bit();
+        QList<QByteArray> envBytes;
+        for (const QString &e : env.toStringList())
+            envBytes << e.toLocal8Bit();
+        std::vector<char *> argv;
+        for (QByteArray &a : argvBytes)
+            argv.push_back(a.data());
+        argv.push_back(nullptr);
+        std::vector<char *> envp;
+        for (QByteArray &e : envBytes)
+            envp.push_back(e.data());
+        envp.push_back(nullptr);
+        winsize ws{};
+        ws.ws_row = 24;
+        ws.ws_col = 80;
+        m_pid = ::forkpty(&m_master, nullptr, nullptr, &ws);
+        if (m_pid < 0)
+            return false;
+        if (m_pid == 0) {
+            ::execve(argv[0], argv.data(), envp.data());
+            ::_exit(127);
+        }
+        ::fcntl(m_master, F_SETFL, ::fcntl(m_master, F_GETFL) | O_NONBLOCK);
+        return true;
+    }
+
+    void write(const QByteArray &bytes) { [[maybe_unused]] ssize_t n = ::write(m_master, bytes.constData(), bytes.size()); }
+
+    bool waitFor(const QByteArray &pattern, int timeoutMs = 20000)
+    {
+        QElapsedTimer t;
+        t.start();
+        while (!m_output.contains(pattern)) {
+            if (t.elapsed() > timeoutMs)
+                return false;
+            if (!readSome(200) && m_eof)
+                return m_output.contains(pattern);
+        }
+        return true;
+    }
+
+    int waitExit(int timeoutMs = 20000)
+    {
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < timeoutMs) {
+            readSome(50);
+            int status = 0;
+            if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
+                m_pid = -1;
+                return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+            }
+        }
+        return -1;
+    }
+
+    const QByteArray &output() const { return m_output; }
+
+private:
+    bool readSome(int timeoutMs)
+    {
+        pollfd p{m_master, POLLIN, 0};
+        if (::poll(&p, 1, timeoutMs) <= 0)
+            return false;
+        char buffer[4096];
+        const ssize_t n = ::read(m_master, buffer, sizeof buffer);
+        if (n <= 0) {
+            m_eof = true;
+            return false;
+        }
+        m_output.append(buffer, n);
+        return true;
+    }
+
+    pid_t m_pid = -1;
+    int m_master = -1;
+    bool m_eof = false;
+    QByteArray m_output;
+};
+
+} // namespace
+
+class tst_ContainerExec : public QObject
+{
+    Q_OBJECT
+
+    std::unique_ptr<QTemporaryDir> m_tmp;
+    QString m_socket;
+    QString m_root;
+    QString m_docker;
+    QProcessEnvironment m_env;
+    CommandRunner m_runner;
+    std::unique_ptr<PrivateHelper> m_daemon;
+
+    CommandResult docker(const QStringList &args, const QByteArray &input = {})
+    {
+        return m_runner.run(m_docker, args, input);
+    }
+    QString path(const QString &name) const { return m_tmp->filePath(name); }
+    void removeAll()
+    {
+        const QStringList ids = docker({"ps", "-aq", "--no-trunc"}).out.split(u'\n', Qt::SkipEmptyParts);
+        if (!ids.isEmpty())
+            docker(QStringList{"rm", "-f"} + ids);
+    }
+    bool runSleeper(const QString &name)
+    {
+        const CommandResult r = docker({"run", "-d", "--name", name, "--network", "none", "busybox", "sleep", "300"});
+        return r.exitCode == 0;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        if (::geteuid() != 0)
+            QSKIP("needs root: berthd and berth-shim create namespaces, mounts and cgroups");
+        QVERIFY2(QFileInfo::exists(kShim), "berth-shim is not built");
+        m_docker = QStandardPaths::findExecutable(QStringLiteral("docker"));
+        QVERIFY2(!m_docker.isEmpty(), "no docker CLI on PATH (/usr/local/bin/docker on these machines)");
+        m_tmp = std::make_unique<QTemporaryDir>(QStringLiteral("/tmp/berth-exec-XXXXXX"));
+        QVERIFY(m_tmp->isValid());
+        m_socket = path(QStringLiteral("b.sock"));
+        m_root = path(QStringLiteral("root"));
+        QVERIFY(QDir().mkpath(path(QStringLiteral("docker-config"))));
+        m_env = CommandRunner::isolatedEnvironment(path(QStringLiteral("docker-config")));
+        m_env.insert(QStringLiteral("DOCKER_HOST"), QStringLiteral("unix://") + m_socket);
+        m_runner = CommandRunner(m_env, kCommandTimeoutMs);
+        m_runner.setWorkingDirectory(m_tmp->path());
+        m_daemon = std::make_unique<PrivateHelper>(kBerthd, m_root, m_socket);
+        QVERIFY2(m_daemon->launch() && m_daemon->waitUntilAnswering(), qPrintable(m_daemon->log()));
+
+        const QString tar = path(QStringLiteral("busybox.tar"));
+        const CommandResult made = CommandRunner(QProcessEnvironment::systemEnvironment(), 120000)
+                                       .run(QStringLiteral("bash"), {kSourceDir + "/installer/make-default-image.sh", tar});
+        QVERIFY2(made.exitCode == 0, qPrintable(made.describe()));
+        const CommandResult imported = docker({"import", "-c", "CMD [\"sh\"]", tar, "busybox:latest"});
+        QVERIFY2(imported.exitCode == 0, qPrintable(imported.describe()));
+    }
+
+    void cleanup()
+    {
+        if (m_daemon && m_daemon->isRunning())
+            removeAll();
+    }
+
+    void cleanupTestCase()
+    {
+        if (m_daemon && m_daemon->isRunning())
+            removeAll();
+        m_daemon.reset();
+    }
+
+    void execPrintsAndExits()
+    {
+        QVERIFY(runSleeper("ex1"));
+        const CommandResult hi = docker({"exec", "ex1", "echo", "hi"});
+        QCOMPARE(hi.exitCode, 0);
+        QCOMPARE(hi.out, QStringLiteral("hi\n"));
+        const CommandResult err = docker({"exec", "ex1", "sh", "-c", "echo oops >&2; exit 3"});
+        QCOMPARE(err.exitCode, 3);
+        QCOMPARE(err.err, QStringLiteral("oops\n"));
+        const CommandResult missing = docker({"exec", "ex1", "no-such-command"});
+        QVERIFY2(missing.exitCode == 127, qPrintable(missing.describe()));
+        QVERIFY2(missing.out.contains("no-such-command") || missing.err.contains("no-such-command"),
+                 qPrintable(missing.describe()));
+        const CommandResult notExecutable = docker({"exec", "ex1", "/etc/passwd"});
+        QVERIFY2(notExecutable.exitCode == 126, qPrintable(notExecutable.describe()));
+        // The container keeps running through all of it.
+        QCOMPARE(docker({"inspect", "-f", "{{.State.Running}}", "ex1"}).out.trimmed(), QStringLiteral("true"));
+    }
+
+    void execEnvWorkdirUser()
+    {
+        QVERIFY(runSleeper("ex2"));
+        const CommandResult env = docker({"exec", "-e", "FOO=bar baz", "ex2", "sh", "-c", "echo \"$FOO\""});
+        QCOMPARE(env.exitCode, 0);
+        QCOMPARE(env.out, QStringLiteral("bar baz\n"));
+        const CommandResult wd = docker({"exec", "-w", "/tmp", "ex2", "pwd"});
+        QCOMPARE(wd.exitCode, 0);
+        QCOMPARE(wd.out, QStringLiteral("/tmp\n"));
+        const CommandResult user = docker({"exec", "-u", "nobody", "ex2", "id", "-u"});
+        QCOMPARE(user.exitCode, 0);
+        QCOMPARE(user.out, QStringLiteral("65534\n"));
+        const CommandResult root = docker({"exec", "ex2", "id", "-u"});
+        QCOMPARE(root.out, QStringLiteral("0\n"));
+    }
+
+    void execDetached()
+    {
+        QVERIFY(runSleeper("ex3"));
+        const CommandResult d = docker({"exec", "-d", "ex3", "sh", "-c", "sleep 0.2; echo done > /tmp/made"});
+        QVERIFY2(d.exitCode == 0, qPrintable(d.describe()));
+        QCOMPARE(d.out, QString());
+        QVERIFY(QTest::qWaitFor([&] { return docker({"exec", "ex3", "cat", "/tmp/made"}).out == QLatin1String("done\n"); },
+                                10000));
+    }
+
+    void execInteractiveThroughAPty()
+    {
+        QVERIFY(runSleeper("ex4"));
+        Terminal term;
+        QVERIFY(term.start(m_docker, {"exec", "-it", "ex4", "sh"}, m_env));
+        QVERIFY2(term.waitFor("# "), term.output().constData());
+        term.write("echo $((6*7))\r");
+        QVERIFY2(term.waitFor("42"), term.output().constData());
+        term.write("exit 5\r");
+        QCOMPARE(term.waitExit(), 5);
+    }
+
+    void execIntoAStoppedContainer()
+    {
+        QCOMPARE(docker({"create", "--name", "ex5", "busybox", "true"}).exitCode, 0);
+        const CommandResult r = docker({"exec", "ex5", "true"});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(QRegularExpression(R"(Error response from daemon: Container [0-9a-f]{64} is not running)")
+                     .match(r.err).hasMatch(),
+                 qPrintable(r.describe()));
+        const CommandResult none = docker({"exec", "no-such-container", "true"});
+        QCOMPARE(none.exitCode, 1);
+        QVERIFY2(none.err.contains("No such container: no-such-container"), qPrintable(none.describe()));
+    }
+
+    void execLeavesNoProcessBehind()
+    {
+        QVERIFY(runSleeper("ex6"));
+        const CommandResult d = docker({"exec", "-d", "ex6", "sleep", "200"});
+        QCOMPARE(d.exitCode, 0);
+        QVERIFY(QTest::qWaitFor([&] { return docker({"top", "ex6"}).out.contains("sleep 200"); }, 10000));
+        QCOMPARE(docker({"rm", "-f", "ex6"}).exitCode, 0);
+        // No process of this berthd's tree runs "sleep 200" any more.
+        QVERIFY(QTest::qWaitFor([&] {
+            const CommandResult ps = CommandRunner(QProcessEnvironment::systemEnvironment(), 10000)
+                                         .run(QStringLiteral("sh"), {"-c", "grep -l 'sleep.200' /proc/[0-9]*/cmdline 2>/dev/null | "
+                                                                          "xargs -r -n1 dirname | xargs -r -n1 basename"});
+            for (const QString &pid : ps.out.split(u'\n', Qt::SkipEmptyParts)) {
+                QFile cg(QStringLiteral("/proc/%1/cgroup").arg(pid));
+                if (cg.open(QIODevice::ReadOnly) && cg.readAll().contains(m_daemon->cgroupParent().toUtf8()))
+                    return false;
+            }
+            return true;
+        }, 10000));
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_ContainerExec)
+#include "tst_containerexec.moc"
