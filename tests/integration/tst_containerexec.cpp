@@ -278,6 +278,27 @@ private slots:
         QVERIFY2(none.err.contains("No such container: no-such-container"), qPrintable(none.describe()));
     }
 
+    void statsNoStream()
+    {
+        QVERIFY(runSleeper("st1"));
+        const CommandResult r = docker({"stats", "--no-stream", "--format",
+                                        "{{.Name}}|{{.MemUsage}}|{{.PIDs}}|{{.CPUPerc}}", "st1"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
+        const QStringList f = r.out.trimmed().split(u'|');
+        QCOMPARE(f.size(), 4);
+        QCOMPARE(f.at(0), QStringLiteral("st1"));
+        // "412KiB / 7.6GiB": a usage above zero against a limit.
+        const QRegularExpressionMatch usage = QRegularExpression(R"(^([0-9.]+)([KMG]i)?B / [0-9.]+[KMGT]iB$)").match(f.at(1));
+        QVERIFY2(usage.hasMatch() && usage.captured(1).toDouble() > 0, qPrintable(r.out));
+        QCOMPARE(f.at(2), QStringLiteral("1"));
+        QVERIFY2(f.at(3).endsWith(u'%'), qPrintable(r.out));
+        // A stopped container: zeros, no error (docker 20.10).
+        QCOMPARE(docker({"create", "--name", "st2", "busybox", "true"}).exitCode, 0);
+        const CommandResult stopped = docker({"stats", "--no-stream", "--format", "{{.Name}}|{{.MemUsage}}", "st2"});
+        QVERIFY2(stopped.exitCode == 0, qPrintable(stopped.describe()));
+        QCOMPARE(stopped.out.trimmed(), QStringLiteral("st2|0B / 0B"));
+    }
+
     void execLeavesNoProcessBehind()
     {
         QVERIFY(runSleeper("ex6"));
