@@ -10,7 +10,10 @@
 
 #include <QtTest>
 
+#include <QDateTime>
 #include <QDir>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
@@ -297,6 +300,30 @@ private slots:
         const CommandResult stopped = docker({"stats", "--no-stream", "--format", "{{.Name}}|{{.MemUsage}}", "st2"});
         QVERIFY2(stopped.exitCode == 0, qPrintable(stopped.describe()));
         QCOMPARE(stopped.out.trimmed(), QStringLiteral("st2|0B / 0B"));
+    }
+
+    void statsStreamAndExecEvents()
+    {
+        const qint64 since = QDateTime::currentSecsSinceEpoch() - 1;
+        QVERIFY(runSleeper("st3"));
+        QCOMPARE(docker({"exec", "st3", "sh", "-c", "exit 4"}).exitCode, 4);
+        // stream=1: an object about every second, each with precpu_stats
+        // from the one before; curl stops after 3.5 s.
+        const CommandResult stream = CommandRunner(QProcessEnvironment::systemEnvironment(), 20000)
+                                         .run(QStringLiteral("curl"), {"-sN", "--max-time", "3.5", "--unix-socket", m_socket,
+                                                                       "http://berth/containers/st3/stats?stream=1"});
+        const QStringList lines = stream.out.split(u'\n', Qt::SkipEmptyParts);
+        QVERIFY2(lines.size() >= 3 && lines.size() <= 5, qPrintable(stream.describe()));
+        const QJsonObject last = QJsonDocument::fromJson(lines.last().toUtf8()).object();
+        QCOMPARE(last.value("name").toString(), QStringLiteral("/st3"));
+        QVERIFY(last.value("precpu_stats").toObject().value("system_cpu_usage").toDouble() > 0);
+        QVERIFY(last.value("memory_stats").toObject().value("usage").toDouble() > 0);
+        const qint64 until = QDateTime::currentSecsSinceEpoch() + 1;
+        const CommandResult events = docker({"events", "--since", QString::number(since), "--until", QString::number(until),
+                                             "--format", "{{.Action}} {{.Actor.Attributes.exitCode}}"});
+        QVERIFY2(events.out.contains("exec_create: sh -c exit 4") && events.out.contains("exec_start: sh -c exit 4")
+                     && events.out.contains("exec_die 4"),
+                 qPrintable(events.describe()));
     }
 
     void execLeavesNoProcessBehind()
