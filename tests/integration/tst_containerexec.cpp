@@ -246,6 +246,14 @@ private slots:
         QCOMPARE(root.out, QStringLiteral("0\n"));
     }
 
+    void execStdin()
+    {
+        QVERIFY(runSleeper("ex7"));
+        const CommandResult r = docker({"exec", "-i", "ex7", "sh", "-c", "cat; echo end"}, "line1\nline2\n");
+        QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
+        QCOMPARE(r.out, QStringLiteral("line1\nline2\nend\n"));
+    }
+
     void execDetached()
     {
         QVERIFY(runSleeper("ex3"));
