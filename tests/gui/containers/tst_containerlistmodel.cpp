@@ -230,9 +230,9 @@ private slots:
         o.image = QStringLiteral("busybox");
         o.ports = ports;
         o.volumes = volumes;
-        if (QTest::currentDataTag() == QLatin1String("command"))
+        if (qstrcmp(QTest::currentDataTag(), "command") == 0)
             o.command = QStringLiteral("sh -c 'echo");
-        if (QTest::currentDataTag() == QLatin1String("substitution"))
+        if (qstrcmp(QTest::currentDataTag(), "substitution") == 0)
             o.command = QStringLiteral("echo $(id)");
         const auto body = o.toCreateBody();
         QVERIFY(!body);
