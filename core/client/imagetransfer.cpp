@@ -206,9 +206,11 @@ void ImageTransfer::cancel()
 {
     if (m_finished)
         return;
+    // Finish first: cancelling the stream reports its own (errno-less)
+    // error synchronously, which must not win over the cancellation.
+    finish(fail(ErrorCode::Io, kindName(m_kind) + " " + m_path.toStdString() + ": cancelled", ECANCELED));
     if (m_stream)
         m_stream->cancel();
-    finish(fail(ErrorCode::Io, kindName(m_kind) + " " + m_path.toStdString() + ": cancelled", ECANCELED));
 }
 
 void ImageTransfer::finishLater(const Error &error)

@@ -310,6 +310,8 @@ void ContainersPage::onEvent(const QString &type, const QString &action, const Q
         || action == QLatin1String("extract-to-dir"))
         return;
     if (action == QLatin1String("destroy")) {
+        m_destroyed.insert(id);
+        m_refreshAgain.remove(id);
         m_model->removeContainer(id);
         if (m_statsStreams.contains(id)) {
             Client::StatsStream *stream = m_statsStreams.take(id);
@@ -353,6 +355,11 @@ void ContainersPage::refreshContainer(const QString &id)
                     if (c.id == id)
                         found = c;
                 }
+                // Removed between the list and inspect (or while a refresh
+                // was in flight when "destroy" arrived): the row goes.
+                if (found && (m_destroyed.contains(id)
+                              || (!inspected && inspected.error().code() == ErrorCode::NotFound)))
+                    found.reset();
                 if (found && inspected) {
                     const QJsonObject state = inspected->value(QStringLiteral("State")).toObject();
                     const QString live = state.value(QStringLiteral("Status")).toString();

@@ -140,6 +140,7 @@ private:
     QHash<QString, Client::StatsStream *> m_statsStreams;
     QSet<QString> m_refreshing;     // ids with a refresh in flight
     QSet<QString> m_refreshAgain;   // ids with an event during it
+    QSet<QString> m_destroyed;      // ids whose "destroy" event came (ids are never reused)
     bool m_listInFlight = false;
     bool m_listDirty = false;
     bool m_statsUpdateScheduled = false;

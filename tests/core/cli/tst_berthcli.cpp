@@ -250,11 +250,22 @@ void tst_BerthCli::helpListsCommandsGroupedLikeDocker()
     const Run r = berth({QStringLiteral("--help")});
     QCOMPARE(r.exitCode, 0);
     QVERIFY(r.out.contains(QStringLiteral("Usage:  berth [OPTIONS] COMMAND")));
-    const qsizetype common = r.out.indexOf(QStringLiteral("Common Commands:\n  images "));
-    const qsizetype management = r.out.indexOf(QStringLiteral("Management Commands:\n  image "));
-    const qsizetype other = r.out.indexOf(QStringLiteral("Commands:\n  events "));
+    const qsizetype common = r.out.indexOf(QStringLiteral("Common Commands:\n"));
+    const qsizetype management = r.out.indexOf(QStringLiteral("Management Commands:\n"));
+    const qsizetype other = r.out.indexOf(QStringLiteral("\nCommands:\n"));
     const qsizetype global = r.out.indexOf(QStringLiteral("Global Options:\n  -D, --debug"));
     QVERIFY(common > 0 && common < management && management < other && other < global);
+    // Each command sits in docker's group for it.
+    auto inGroup = [&](const QString &line, qsizetype from, qsizetype to) {
+        const qsizetype at = r.out.indexOf(line);
+        return at > from && at < to;
+    };
+    QVERIFY(inGroup(QStringLiteral("\n  run "), common, management));
+    QVERIFY(inGroup(QStringLiteral("\n  images "), common, management));
+    QVERIFY(inGroup(QStringLiteral("\n  container "), management, other));
+    QVERIFY(inGroup(QStringLiteral("\n  image "), management, other));
+    QVERIFY(inGroup(QStringLiteral("\n  events "), other, global));
+    QVERIFY(inGroup(QStringLiteral("\n  rm "), other, global));
 
     const Run usage = berth({QStringLiteral("events"), QStringLiteral("--help")});
     QCOMPARE(usage.exitCode, 0);

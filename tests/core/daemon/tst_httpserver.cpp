@@ -482,7 +482,6 @@ private slots:
                                  << QStringLiteral("client version 1.23 is too old. Minimum supported API version is "
                                                    "1.24, please upgrade your client to a newer version");
         QTest::newRow("network") << get("/v1.41/networks/nosuch") << 404 << QStringLiteral("network nosuch not found");
-        QTest::newRow("volume") << get("/v1.41/volumes/nosuch") << 404 << QStringLiteral("get nosuch: no such volume");
         QTest::newRow("plugin") << get("/v1.41/plugins/nosuch/json") << 404
                                 << QStringLiteral("plugin \"nosuch\" not found");
         QTest::newRow("percent-decoded") << get("/v1.41/networks/a%20b") << 404
