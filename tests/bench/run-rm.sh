@@ -41,6 +41,8 @@ peers_init || exit 1
 docker_cli=$(command -v docker) || { echo "no docker CLI on PATH" >&2; exit 1; }
 export DOCKER_CONFIG=$PEERS_DIR/docker-config
 mkdir -p "$DOCKER_CONFIG"
+# podman reads DOCKER_CONFIG for credentials and wants the file to exist.
+echo "{}" >"$DOCKER_CONFIG/config.json"
 unset DOCKER_HOST DOCKER_CONTEXT BERTH_HOST
 
 # Private copies of the binaries: a rebuild during the run must not swap them.
