@@ -89,6 +89,12 @@ peers_stop_all() {
     for name in berthd podman dockerd containerd; do
         peer_stop "$name"
     done
+    if [[ -n ${PEER_BERTH_BRIDGE:-} ]]; then
+        ip link del "$PEER_BERTH_BRIDGE" 2>/dev/null || true
+        for m in /sys/fs/cgroup/*/"$PEER_BERTH_CGROUP" /sys/fs/cgroup/"$PEER_BERTH_CGROUP"; do
+            [[ -d $m ]] && rmdir "$m" 2>/dev/null || true
+        done
+    fi
     # Mounts a peer left in its private directory (overlay, shm): unmount them.
     if [[ -n $PEERS_DIR ]]; then
         for m in $(awk -v r="$PEERS_DIR" 'index($5, r "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
@@ -170,7 +176,12 @@ peer_start_berthd() {
     mkdir -p "$d/root"
     PEER_SOCK[berthd]=$d/berth.sock
     PEER_LOG[berthd]=$d/berthd.log
-    "$build/bin/berthd" --root "$d/root" --socket "$d/berth.sock" >"$d/berthd.log" 2>&1 &
+    # Its own bridge, subnet and cgroup parent, removed again by peers_stop_all.
+    PEER_BERTH_BRIDGE=bb$(($$ % 100000))
+    PEER_BERTH_CGROUP=berth-bench-$$
+    "$build/bin/berthd" --root "$d/root" --socket "$d/berth.sock" \
+        --bridge "$PEER_BERTH_BRIDGE" --bridge-subnet "10.252.$(($$ % 250)).0/24" \
+        --cgroup-parent "$PEER_BERTH_CGROUP" >"$d/berthd.log" 2>&1 &
     PEER_PID[berthd]=$!
     peers_wait_socket berthd "$d/berth.sock" "${PEER_PID[berthd]}" 30
 }
