@@ -1,5 +1,6 @@
 #include "capabilities.h"
 
+#include <cstdint>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>

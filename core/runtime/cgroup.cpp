@@ -3,6 +3,7 @@
 #include "log.h"
 #include "syscalls.h"
 
+#include <cstdint>
 #include <cerrno>
 #include <cstring>
 #include <ctime>

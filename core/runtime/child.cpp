@@ -3,6 +3,7 @@
 #include "childplan.h"
 #include "rootfs.h"
 
+#include <cstdint>
 #include <cerrno>
 #include <csignal>
 #include <cstring>

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>

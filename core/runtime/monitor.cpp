@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <cerrno>
 #include <csignal>
 #include <cstring>

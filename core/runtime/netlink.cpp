@@ -11,6 +11,7 @@
 #include <netlink/socket.h>
 
 #include <arpa/inet.h>
+#include <cstdint>
 #include <cerrno>
 #include <cstdlib>
 #include <linux/if.h>

@@ -10,6 +10,7 @@
 #include <netlink/route/link/veth.h>
 
 #include <arpa/inet.h>
+#include <cstdint>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <arpa/inet.h>
+#include <cstdint>
 #include <cerrno>
 #include <cstdio>
 #include <fcntl.h>

@@ -1,5 +1,6 @@
 #include "portproxy.h"
 
+#include <cstdint>
 #include <algorithm>
 #include <cerrno>
 #include <chrono>

@@ -3,6 +3,7 @@
 #include "syscalls.h"
 #include "user.h"
 
+#include <cstdint>
 #include <cerrno>
 #include <cstring>
 #include <tuple>

@@ -1,5 +1,6 @@
 #include "rootfs.h"
 
+#include <cstdint>
 #include <cerrno>
 #include <cstring>
 #include <initializer_list>

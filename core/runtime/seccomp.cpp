@@ -5,6 +5,7 @@
 
 #include <base/uniquefd.h>
 
+#include <cstdint>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <algorithm>
 #include <cctype>
 #include <tuple>

@@ -1,5 +1,6 @@
 #include "syscalls.h"
 
+#include <cstdint>
 #include <cerrno>
 #include <cinttypes>
 #include <csignal>

@@ -1,5 +1,6 @@
 #include "user.h"
 
+#include <cstdint>
 #include <charconv>
 #include <limits>
 

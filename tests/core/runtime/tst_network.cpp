@@ -4,6 +4,7 @@
 
 #include <QtTest>
 
+#include <cstdint>
 #include <bit>
 #include <ifaddrs.h>
 #include <net/if.h>

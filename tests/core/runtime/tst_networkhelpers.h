@@ -13,6 +13,7 @@
 #include <QFile>
 
 #include <arpa/inet.h>
+#include <cstdint>
 #include <cerrno>
 #include <csignal>
 #include <cstring>

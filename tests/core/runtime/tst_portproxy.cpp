@@ -588,3 +588,4 @@ private slots:
 
 QTEST_GUILESS_MAIN(tst_PortProxy)
 #include "tst_portproxy.moc"
+#include <cstdint>
