@@ -206,6 +206,7 @@ in_ns bash -c '
     r=$1; jobs=$2
     mount -t proc proc "$r/proc"
     mount --bind /dev "$r/dev"
+    mount -t sysfs sysfs "$r/sys"
     rc=0
     chroot "$r" /usr/bin/env -i /bin/bash /berth-work/run.sh "$jobs" || rc=$?
     umount "$r/dev" || umount -l "$r/dev"
