@@ -34,6 +34,24 @@ QString ParsedArgs::value(const QString &name, const QString &fallback) const
     return v.isEmpty() ? fallback : v.last();
 }
 
+OptionSpec boolOption(const char *name, char shorthand, const char *help)
+{
+    OptionSpec o;
+    o.name = QLatin1String(name);
+    if (shorthand)
+        o.shorthand = QLatin1Char(shorthand);
+    o.help = QLatin1String(help);
+    return o;
+}
+
+OptionSpec valueOption(const char *name, char shorthand, const char *type, const char *help, OptionSpec::Kind kind)
+{
+    OptionSpec o = boolOption(name, shorthand, help);
+    o.kind = kind;
+    o.valueType = QLatin1String(type);
+    return o;
+}
+
 OptionSpec helpOption()
 {
     OptionSpec o;

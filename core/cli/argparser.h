@@ -28,6 +28,11 @@ struct OptionSpec
     bool hidden = false;
 };
 
+// The option tables' shorthand: a Bool option, and one that takes a value.
+OptionSpec boolOption(const char *name, char shorthand, const char *help);
+OptionSpec valueOption(const char *name, char shorthand, const char *type, const char *help,
+                       OptionSpec::Kind kind = OptionSpec::Kind::Value);
+
 // The result of parsing: option values by long name, and the positionals.
 class ParsedArgs
 {

@@ -36,25 +36,6 @@ namespace {
 
 using namespace ContainerRequests;
 
-OptionSpec boolOption(const char *name, char shorthand, const char *help)
-{
-    OptionSpec o;
-    o.name = QLatin1String(name);
-    if (shorthand)
-        o.shorthand = QLatin1Char(shorthand);
-    o.help = QLatin1String(help);
-    return o;
-}
-
-OptionSpec valueOption(const char *name, char shorthand, const char *type, const char *help,
-                       OptionSpec::Kind kind = OptionSpec::Kind::Value)
-{
-    OptionSpec o = boolOption(name, shorthand, help);
-    o.kind = kind;
-    o.valueType = QLatin1String(type);
-    return o;
-}
-
 QString daemonMessage(const Error &error)
 {
     return QStringLiteral("Error response from daemon: ") + QString::fromStdString(error.message());

@@ -13,24 +13,6 @@ namespace Berth::Cli {
 
 namespace {
 
-OptionSpec flag(const char *name, char shorthand, const char *help)
-{
-    OptionSpec o;
-    o.name = QLatin1String(name);
-    if (shorthand)
-        o.shorthand = QLatin1Char(shorthand);
-    o.help = QLatin1String(help);
-    return o;
-}
-
-OptionSpec value(const char *name, char shorthand, const char *type, const char *help, bool list = false)
-{
-    OptionSpec o = flag(name, shorthand, help);
-    o.kind = list ? OptionSpec::Kind::List : OptionSpec::Kind::Value;
-    o.valueType = QLatin1String(type);
-    return o;
-}
-
 std::unexpected<OptionError> optionError(const QString &message, bool usage = false)
 {
     return std::unexpected(OptionError{message, usage});
@@ -68,66 +50,66 @@ std::optional<qint64> parseInt(const QString &text)
 QList<OptionSpec> containerCreateOptions(bool forRun)
 {
     QList<OptionSpec> o;
-    o << value("add-host", 0, "list", "Add a custom host-to-IP mapping (host:ip)", true);
-    o << value("attach", 'a', "list", "Attach to STDIN, STDOUT or STDERR", true);
-    o << value("cap-add", 0, "list", "Add Linux capabilities", true);
-    o << value("cap-drop", 0, "list", "Drop Linux capabilities", true);
-    o << value("cpu-shares", 'c', "int", "CPU shares (relative weight)");
-    o << value("cpus", 0, "decimal", "Number of CPUs");
-    o << value("cpuset-cpus", 0, "string", "CPUs in which to allow execution (0-3, 0,1)");
+    o << valueOption("add-host", 0, "list", "Add a custom host-to-IP mapping (host:ip)", OptionSpec::Kind::List);
+    o << valueOption("attach", 'a', "list", "Attach to STDIN, STDOUT or STDERR", OptionSpec::Kind::List);
+    o << valueOption("cap-add", 0, "list", "Add Linux capabilities", OptionSpec::Kind::List);
+    o << valueOption("cap-drop", 0, "list", "Drop Linux capabilities", OptionSpec::Kind::List);
+    o << valueOption("cpu-shares", 'c', "int", "CPU shares (relative weight)");
+    o << valueOption("cpus", 0, "decimal", "Number of CPUs");
+    o << valueOption("cpuset-cpus", 0, "string", "CPUs in which to allow execution (0-3, 0,1)");
     if (forRun) {
-        o << flag("detach", 'd', "Run container in background and print container ID");
-        o << value("detach-keys", 0, "string", "Override the key sequence for detaching a container");
+        o << boolOption("detach", 'd', "Run container in background and print container ID");
+        o << valueOption("detach-keys", 0, "string", "Override the key sequence for detaching a container");
     }
-    o << value("dns", 0, "list", "Set custom DNS servers", true);
-    o << value("entrypoint", 0, "string", "Overwrite the default ENTRYPOINT of the image");
-    o << value("env", 'e', "list", "Set environment variables", true);
-    o << value("env-file", 0, "list", "Read in a file of environment variables", true);
-    o << value("expose", 0, "list", "Expose a port or a range of ports", true);
-    o << value("group-add", 0, "list", "Add additional groups to join", true);
-    o << value("hostname", 'h', "string", "Container host name");
-    o << flag("init", 0, "Run an init inside the container that forwards signals and reaps processes");
-    o << flag("interactive", 'i', "Keep STDIN open even if not attached");
-    o << value("label", 'l', "list", "Set meta data on a container", true);
-    o << value("label-file", 0, "list", "Read in a line delimited file of labels", true);
-    o << value("log-driver", 0, "string", "Logging driver for the container");
-    o << value("log-opt", 0, "list", "Log driver options", true);
-    o << value("memory", 'm', "bytes", "Memory limit");
-    o << value("memory-swap", 0, "bytes", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap");
-    o << value("name", 0, "string", "Assign a name to the container");
-    o << value("network", 0, "network", "Connect a container to a network");
-    OptionSpec net = value("net", 0, "network", "Connect a container to a network");
+    o << valueOption("dns", 0, "list", "Set custom DNS servers", OptionSpec::Kind::List);
+    o << valueOption("entrypoint", 0, "string", "Overwrite the default ENTRYPOINT of the image");
+    o << valueOption("env", 'e', "list", "Set environment variables", OptionSpec::Kind::List);
+    o << valueOption("env-file", 0, "list", "Read in a file of environment variables", OptionSpec::Kind::List);
+    o << valueOption("expose", 0, "list", "Expose a port or a range of ports", OptionSpec::Kind::List);
+    o << valueOption("group-add", 0, "list", "Add additional groups to join", OptionSpec::Kind::List);
+    o << valueOption("hostname", 'h', "string", "Container host name");
+    o << boolOption("init", 0, "Run an init inside the container that forwards signals and reaps processes");
+    o << boolOption("interactive", 'i', "Keep STDIN open even if not attached");
+    o << valueOption("label", 'l', "list", "Set meta data on a container", OptionSpec::Kind::List);
+    o << valueOption("label-file", 0, "list", "Read in a line delimited file of labels", OptionSpec::Kind::List);
+    o << valueOption("log-driver", 0, "string", "Logging driver for the container");
+    o << valueOption("log-opt", 0, "list", "Log driver options", OptionSpec::Kind::List);
+    o << valueOption("memory", 'm', "bytes", "Memory limit");
+    o << valueOption("memory-swap", 0, "bytes", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap");
+    o << valueOption("name", 0, "string", "Assign a name to the container");
+    o << valueOption("network", 0, "network", "Connect a container to a network");
+    OptionSpec net = valueOption("net", 0, "network", "Connect a container to a network");
     net.hidden = true;
     o << net;
-    o << value("pids-limit", 0, "int", "Tune container pids limit (set -1 for unlimited)");
-    o << value("platform", 0, "string", "Set platform if server is multi-platform capable");
-    o << flag("privileged", 0, "Give extended privileges to this container");
-    o << value("publish", 'p', "list", "Publish a container's port(s) to the host", true);
-    o << flag("publish-all", 'P', "Publish all exposed ports to random ports");
-    OptionSpec pull = value("pull", 0, "string", "Pull image before running (\"always\", \"missing\", \"never\")");
+    o << valueOption("pids-limit", 0, "int", "Tune container pids limit (set -1 for unlimited)");
+    o << valueOption("platform", 0, "string", "Set platform if server is multi-platform capable");
+    o << boolOption("privileged", 0, "Give extended privileges to this container");
+    o << valueOption("publish", 'p', "list", "Publish a container's port(s) to the host", OptionSpec::Kind::List);
+    o << boolOption("publish-all", 'P', "Publish all exposed ports to random ports");
+    OptionSpec pull = valueOption("pull", 0, "string", "Pull image before running (\"always\", \"missing\", \"never\")");
     pull.defaultValue = QStringLiteral("\"missing\"");
     o << pull;
-    o << flag("quiet", 'q', "Suppress the pull output");
-    o << flag("read-only", 0, "Mount the container's root filesystem as read only");
-    OptionSpec restart = value("restart", 0, "string", "Restart policy to apply when a container exits");
+    o << boolOption("quiet", 'q', "Suppress the pull output");
+    o << boolOption("read-only", 0, "Mount the container's root filesystem as read only");
+    OptionSpec restart = valueOption("restart", 0, "string", "Restart policy to apply when a container exits");
     restart.defaultValue = QStringLiteral("\"no\"");
     o << restart;
-    o << flag("rm", 0, "Automatically remove the container and its associated anonymous volumes when it exits");
-    o << value("security-opt", 0, "list", "Security Options", true);
-    o << value("shm-size", 0, "bytes", "Size of /dev/shm");
+    o << boolOption("rm", 0, "Automatically remove the container and its associated anonymous volumes when it exits");
+    o << valueOption("security-opt", 0, "list", "Security Options", OptionSpec::Kind::List);
+    o << valueOption("shm-size", 0, "bytes", "Size of /dev/shm");
     if (forRun) {
-        OptionSpec sigProxy = flag("sig-proxy", 0, "Proxy received signals to the process");
+        OptionSpec sigProxy = boolOption("sig-proxy", 0, "Proxy received signals to the process");
         sigProxy.defaultValue = QStringLiteral("true");
         o << sigProxy;
     }
-    o << value("stop-signal", 0, "string", "Signal to stop the container");
-    o << value("stop-timeout", 0, "int", "Timeout (in seconds) to stop a container");
-    o << value("tmpfs", 0, "list", "Mount a tmpfs directory", true);
-    o << flag("tty", 't', "Allocate a pseudo-TTY");
-    o << value("ulimit", 0, "ulimit", "Ulimit options", true);
-    o << value("user", 'u', "string", "Username or UID (format: <name|uid>[:<group|gid>])");
-    o << value("volume", 'v', "list", "Bind mount a volume", true);
-    o << value("workdir", 'w', "string", "Working directory inside the container");
+    o << valueOption("stop-signal", 0, "string", "Signal to stop the container");
+    o << valueOption("stop-timeout", 0, "int", "Timeout (in seconds) to stop a container");
+    o << valueOption("tmpfs", 0, "list", "Mount a tmpfs directory", OptionSpec::Kind::List);
+    o << boolOption("tty", 't', "Allocate a pseudo-TTY");
+    o << valueOption("ulimit", 0, "ulimit", "Ulimit options", OptionSpec::Kind::List);
+    o << valueOption("user", 'u', "string", "Username or UID (format: <name|uid>[:<group|gid>])");
+    o << valueOption("volume", 'v', "list", "Bind mount a volume", OptionSpec::Kind::List);
+    o << valueOption("workdir", 'w', "string", "Working directory inside the container");
     return o;
 }
 

@@ -38,25 +38,6 @@ Result<QList<T>> decodeEach(const QJsonArray &array)
     return out;
 }
 
-OptionSpec boolOption(const char *name, char shorthand, const char *help)
-{
-    OptionSpec o;
-    o.name = QLatin1String(name);
-    if (shorthand)
-        o.shorthand = QLatin1Char(shorthand);
-    o.help = QLatin1String(help);
-    return o;
-}
-
-OptionSpec valueOption(const char *name, char shorthand, const char *type, const char *help,
-                       OptionSpec::Kind kind = OptionSpec::Kind::Value)
-{
-    OptionSpec o = boolOption(name, shorthand, help);
-    o.kind = kind;
-    o.valueType = QLatin1String(type);
-    return o;
-}
-
 // docker's map form of --filter values: {"dangling":{"true":true}}.
 Result<QJsonObject> parseFilters(const QStringList &values, QJsonObject filters = {})
 {

@@ -21,19 +21,6 @@ namespace Berth::Cli {
 
 namespace {
 
-OptionSpec option(const char *name, char shorthand, const char *type, const char *help,
-                  OptionSpec::Kind kind = OptionSpec::Kind::Value)
-{
-    OptionSpec o;
-    o.name = QLatin1String(name);
-    if (shorthand)
-        o.shorthand = QLatin1Char(shorthand);
-    o.kind = kind;
-    o.valueType = QLatin1String(type);
-    o.help = QLatin1String(help);
-    return o;
-}
-
 int printFailure(Context &context, const QString &message)
 {
     context.out().flush();
@@ -220,9 +207,9 @@ void registerImageTransferCommands(CommandRegistry &registry)
     import.aliases = {QStringLiteral("import")};
     import.shortHelp = QStringLiteral("Import the contents from a tarball to create a filesystem image");
     import.usage = QStringLiteral("[OPTIONS] file|- [REPOSITORY[:TAG]]");
-    import.options = {option("change", 'c', "list", "Apply Dockerfile instruction to the created image", OptionSpec::Kind::List),
-                      option("message", 'm', "string", "Set commit message for imported image"),
-                      option("platform", 0, "string", "Set platform if server is multi-platform capable")};
+    import.options = {valueOption("change", 'c', "list", "Apply Dockerfile instruction to the created image", OptionSpec::Kind::List),
+                      valueOption("message", 'm', "string", "Set commit message for imported image"),
+                      valueOption("platform", 0, "string", "Set platform if server is multi-platform capable")};
     import.minArgs = 1;
     import.maxArgs = 2;
     import.run = runImport;
@@ -237,7 +224,7 @@ void registerImageTransferCommands(CommandRegistry &registry)
     quiet.name = QStringLiteral("quiet");
     quiet.shorthand = QLatin1Char('q');
     quiet.help = QStringLiteral("Suppress the load output");
-    load.options = {option("input", 'i', "string", "Read from tar archive file, instead of STDIN"), quiet};
+    load.options = {valueOption("input", 'i', "string", "Read from tar archive file, instead of STDIN"), quiet};
     load.maxArgs = 0;
     load.run = runLoad;
     registry.add(std::move(load));
@@ -247,7 +234,7 @@ void registerImageTransferCommands(CommandRegistry &registry)
     save.aliases = {QStringLiteral("save")};
     save.shortHelp = QStringLiteral("Save one or more images to a tar archive (streamed to STDOUT by default)");
     save.usage = QStringLiteral("[OPTIONS] IMAGE [IMAGE...]");
-    save.options = {option("output", 'o', "string", "Write to a file, instead of STDOUT")};
+    save.options = {valueOption("output", 'o', "string", "Write to a file, instead of STDOUT")};
     save.minArgs = 1;
     save.run = runSave;
     registry.add(std::move(save));

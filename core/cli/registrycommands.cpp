@@ -21,19 +21,6 @@ namespace Berth::Cli {
 
 namespace {
 
-OptionSpec option(const char *name, char shorthand, const char *type, const char *help,
-                  OptionSpec::Kind kind = OptionSpec::Kind::Value)
-{
-    OptionSpec o;
-    o.name = QLatin1String(name);
-    if (shorthand)
-        o.shorthand = QLatin1Char(shorthand);
-    o.kind = kind;
-    o.valueType = QLatin1String(type);
-    o.help = QLatin1String(help);
-    return o;
-}
-
 int printFailure(Context &context, const QString &message)
 {
     context.out().flush();
@@ -256,7 +243,7 @@ int runLogout(Context &context, const ParsedArgs &args)
 
 void registerRegistryCommands(CommandRegistry &registry)
 {
-    const OptionSpec quiet = option("quiet", 'q', "", "Suppress verbose output", OptionSpec::Kind::Bool);
+    const OptionSpec quiet = valueOption("quiet", 'q', "", "Suppress verbose output", OptionSpec::Kind::Bool);
 
     Command pull;
     pull.path = QStringLiteral("image pull");
@@ -264,8 +251,8 @@ void registerRegistryCommands(CommandRegistry &registry)
     pull.section = Command::Section::Common;
     pull.shortHelp = QStringLiteral("Download an image from a registry");
     pull.usage = QStringLiteral("[OPTIONS] NAME[:TAG|@DIGEST]");
-    pull.options = {option("all-tags", 'a', "", "Download all tagged images in the repository", OptionSpec::Kind::Bool),
-                    option("platform", 0, "string", "Set platform if server is multi-platform capable"), quiet};
+    pull.options = {valueOption("all-tags", 'a', "", "Download all tagged images in the repository", OptionSpec::Kind::Bool),
+                    valueOption("platform", 0, "string", "Set platform if server is multi-platform capable"), quiet};
     pull.minArgs = 1;
     pull.maxArgs = 1;
     pull.run = runPull;
@@ -277,7 +264,7 @@ void registerRegistryCommands(CommandRegistry &registry)
     push.section = Command::Section::Common;
     push.shortHelp = QStringLiteral("Upload an image to a registry");
     push.usage = QStringLiteral("[OPTIONS] NAME[:TAG]");
-    push.options = {option("all-tags", 'a', "", "Push all tags of an image to the repository", OptionSpec::Kind::Bool), quiet};
+    push.options = {valueOption("all-tags", 'a', "", "Push all tags of an image to the repository", OptionSpec::Kind::Bool), quiet};
     push.minArgs = 1;
     push.maxArgs = 1;
     push.run = runPush;
@@ -288,9 +275,9 @@ void registerRegistryCommands(CommandRegistry &registry)
     login.section = Command::Section::Common;
     login.shortHelp = QStringLiteral("Authenticate to a registry");
     login.usage = QStringLiteral("[OPTIONS] [SERVER]");
-    login.options = {option("password", 'p', "string", "Password"),
-                     option("password-stdin", 0, "", "Take the password from stdin", OptionSpec::Kind::Bool),
-                     option("username", 'u', "string", "Username")};
+    login.options = {valueOption("password", 'p', "string", "Password"),
+                     valueOption("password-stdin", 0, "", "Take the password from stdin", OptionSpec::Kind::Bool),
+                     valueOption("username", 'u', "string", "Username")};
     login.maxArgs = 1;
     login.run = runLogin;
     registry.add(std::move(login));

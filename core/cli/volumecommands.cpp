@@ -21,24 +21,6 @@ namespace {
 
 using namespace ContainerRequests;
 
-OptionSpec flagOption(const char *name, char shorthand, const char *help)
-{
-    OptionSpec o;
-    o.name = QLatin1String(name);
-    if (shorthand)
-        o.shorthand = QLatin1Char(shorthand);
-    o.help = QLatin1String(help);
-    return o;
-}
-
-OptionSpec valueOption(const char *name, char shorthand, const char *type, const char *help, bool list = false)
-{
-    OptionSpec o = flagOption(name, shorthand, help);
-    o.kind = list ? OptionSpec::Kind::List : OptionSpec::Kind::Value;
-    o.valueType = QLatin1String(type);
-    return o;
-}
-
 std::expected<QJsonObject, int> filtersOf(Context &context, const QString &command, const QStringList &values)
 {
     QJsonObject filters;
@@ -294,8 +276,8 @@ void registerVolumeCommands(CommandRegistry &registry)
     ls.aliases = {QStringLiteral("volume list")};
     ls.shortHelp = QStringLiteral("List volumes");
     ls.usage = QStringLiteral("[OPTIONS]");
-    ls.options = {valueOption("filter", 'f', "filter", "Provide filter values (e.g. \"dangling=true\")", true), formatOption(false),
-                  flagOption("quiet", 'q', "Only display volume names")};
+    ls.options = {valueOption("filter", 'f', "filter", "Provide filter values (e.g. \"dangling=true\")", OptionSpec::Kind::List), formatOption(false),
+                  boolOption("quiet", 'q', "Only display volume names")};
     ls.maxArgs = 0;
     ls.run = runVolumeList;
     registry.add(std::move(ls));
@@ -308,8 +290,8 @@ void registerVolumeCommands(CommandRegistry &registry)
     driver.defaultValue = QStringLiteral("\"local\"");
     OptionSpec name = valueOption("name", 0, "string", "Specify volume name");
     name.hidden = true;
-    create.options = {driver, valueOption("label", 0, "list", "Set metadata for a volume", true), name,
-                      valueOption("opt", 'o', "map", "Set driver specific options", true)};
+    create.options = {driver, valueOption("label", 0, "list", "Set metadata for a volume", OptionSpec::Kind::List), name,
+                      valueOption("opt", 'o', "map", "Set driver specific options", OptionSpec::Kind::List)};
     create.maxArgs = 1;
     create.run = runVolumeCreate;
     registry.add(std::move(create));
@@ -328,7 +310,7 @@ void registerVolumeCommands(CommandRegistry &registry)
     rm.aliases = {QStringLiteral("volume remove")};
     rm.shortHelp = QStringLiteral("Remove one or more volumes");
     rm.usage = QStringLiteral("[OPTIONS] VOLUME [VOLUME...]");
-    rm.options = {flagOption("force", 'f', "Force the removal of one or more volumes")};
+    rm.options = {boolOption("force", 'f', "Force the removal of one or more volumes")};
     rm.minArgs = 1;
     rm.run = runVolumeRemove;
     registry.add(std::move(rm));
@@ -337,9 +319,9 @@ void registerVolumeCommands(CommandRegistry &registry)
     prune.path = QStringLiteral("volume prune");
     prune.shortHelp = QStringLiteral("Remove unused local volumes");
     prune.usage = QStringLiteral("[OPTIONS]");
-    prune.options = {flagOption("all", 'a', "Remove all unused volumes, not just anonymous ones"),
-                     valueOption("filter", 0, "filter", "Provide filter values (e.g. \"label=<label>\")", true),
-                     flagOption("force", 'f', "Do not prompt for confirmation")};
+    prune.options = {boolOption("all", 'a', "Remove all unused volumes, not just anonymous ones"),
+                     valueOption("filter", 0, "filter", "Provide filter values (e.g. \"label=<label>\")", OptionSpec::Kind::List),
+                     boolOption("force", 'f', "Do not prompt for confirmation")};
     prune.maxArgs = 0;
     prune.run = runVolumePrune;
     registry.add(std::move(prune));
