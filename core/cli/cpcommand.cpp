@@ -265,7 +265,6 @@ Status createTar(const QString &source, bool followTop, QIODevice *out)
 
     const qsizetype strip = root.size() - QFile::encodeName(top).size();
     for (;;) {
-        ArchivePtr dummy(nullptr, archive_read_free);
         struct archive_entry *entry = archive_entry_new();
         std::unique_ptr<struct archive_entry, void (*)(struct archive_entry *)> owner(entry, archive_entry_free);
         const int r = archive_read_next_header2(disk.get(), entry);
