@@ -19,6 +19,7 @@
 #include "containerlogroutes.h"
 #include "execroutes.h"
 #include "volumeroutes.h"
+#include "buildroutes.h"
 
 #include <common/errors.h>
 #include <engine/imagestore.h>
@@ -129,6 +130,8 @@ Status Daemon::start(bool handleSignals)
     m_routes.push_back(std::make_unique<ContainerArchiveRoutes>(m_supervisor.get(), m_events.get()));
     m_routes.push_back(std::make_unique<ContainerStatsRoutes>(m_supervisor.get()));
     m_routes.push_back(std::make_unique<ExecRoutes>(m_supervisor.get()));
+    m_routes.push_back(std::make_unique<BuildRoutes>(
+        BuildRoutes::Context{m_images.get(), m_worker.get(), m_events.get(), m_supervisor.get(), registry}));
     m_routes.push_back(std::make_unique<MissingObjectRoutes>());
     for (const auto &routes : m_routes)
         routes->registerRoutes(m_server->router());

@@ -12,6 +12,8 @@
 #include <dockerfile/stagemodel.h>
 
 #include <QDateTime>
+
+#include <cerrno>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
@@ -210,7 +212,10 @@ Result<Digest> BuildExecutor::build()
         const Dockerfile::Instruction &from = tree.instructions.at(stage.fromInstruction);
         QElapsedTimer timer;
         timer.start();
-        m_stream(QStringLiteral("Step %1/%2 : %3\n").arg(++step).arg(total).arg(from.original));
+        if (m_cancelled && m_cancelled())
+            return fail(Error(ErrorCode::Io, "build cancelled: the client went away", ECANCELED));
+        m_stream(QStringLiteral("Step %1/%2 : %3").arg(++step).arg(total).arg(from.original));
+        m_stream(QStringLiteral("\n"));
         auto base = model.resolveBase(tree, stageIndex, args);
         if (!base)
             return fail(base.error());
@@ -220,6 +225,11 @@ Result<Digest> BuildExecutor::build()
             current.reset();
         } else {
             auto id = m_store.resolve(base->name);
+            if ((!id || m_options.pull) && m_pull) {
+                if (auto pulled = m_pull(base->name); !pulled)
+                    return fail(pulled.error());
+                id = m_store.resolve(base->name);
+            }
             if (!id)
                 return fail(ErrorCode::NotFound, "pull access denied for " + base->name.toStdString()
                                                      + ", repository does not exist or may require 'docker login'");
@@ -269,7 +279,10 @@ Result<Digest> BuildExecutor::build()
                 ev = *e;
                 state = evaluator.config();
             }
-            m_stream(QStringLiteral("Step %1/%2 : %3\n").arg(++step).arg(total).arg(text));
+            if (m_cancelled && m_cancelled())
+                return fail(Error(ErrorCode::Io, "build cancelled: the client went away", ECANCELED));
+            m_stream(QStringLiteral("Step %1/%2 : %3").arg(++step).arg(total).arg(text));
+            m_stream(QStringLiteral("\n"));
             const QJsonObject newConfig = configFromState(config, state);
 
             QString cacheText;
@@ -360,12 +373,14 @@ Result<Digest> BuildExecutor::build()
                         auto code = m_run(run);
                         if (!code)
                             return fail(code.error());
-                        if (*code != 0)
+                        if (*code != 0) {
+                            m_failedExitCode = *code;
                             return fail(ErrorCode::Internal,
                                         QStringLiteral("The command '%1' returned a non-zero code: %2")
                                             .arg(ev.command.join(u' '))
                                             .arg(*code)
                                             .toStdString());
+                        }
                     }
                     std::optional<Digest> parentChain;
                     if (current) {
@@ -400,6 +415,8 @@ Result<Digest> BuildExecutor::build()
 
     if (!current)
         return fail(ErrorCode::InvalidArgument, "No image was generated. Is your Dockerfile empty?");
+    if (m_built)
+        m_built(*current);
     m_stream(QStringLiteral("Successfully built %1\n").arg(current->shortHex()));
     for (const QString &tag : std::as_const(m_options.tags)) {
         auto ref = Common::Reference::parseNormalized(tag);

@@ -26,7 +26,13 @@ struct BuildOptions
     QString target;
     bool noCache = false;
     QStringList tags;              // normalised "name:tag"
+    bool pull = false;             // --pull: fetch every FROM image even when the store has it
 };
+
+// Fetches an image into the store (berthd: the registry puller); called on
+// the engine thread for a FROM image the store lacks, or for every FROM
+// image with --pull. Returns when the image is stored or the pull failed.
+using BuildPuller = std::function<Status(const QString &reference)>;
 
 // One finished step, for the desktop app (the route sends it as an "aux"
 // object the docker CLI ignores).
@@ -68,9 +74,12 @@ using BuildRunner = std::function<Result<int>(const BuildRunRequest &request)>;
 // A failure tags nothing and leaves the images of the steps before it (the
 // cache). Runs on the engine thread; `run` may block.
 //
+// Each "Step N/M : INSTRUCTION" goes out as two stream calls, the text and
+// "\n" (as dockerd sends them).
+//
 // Not supported yet: ADD (refused with an error), ONBUILD triggers of base
 // images (ignored), HEALTHCHECK/SHELL/STOPSIGNAL/VOLUME are recorded in the
-// config, --pull (the route's concern).
+// config.
 class BuildExecutor
 {
 public:
@@ -81,6 +90,15 @@ public:
     // Returns the ID of the final image, tagged with options.tags.
     Result<Digest> build();
 
+    // Called with the final image right before "Successfully built" (the
+    // route sends docker's {"aux":{"ID":...}} there).
+    void setBuiltCallback(std::function<void(const Digest &image)> built) { m_built = std::move(built); }
+    // Asked before each step; true ends the build with ECANCELED.
+    void setCancelled(std::function<bool()> cancelled) { m_cancelled = std::move(cancelled); }
+    void setPuller(BuildPuller puller) { m_pull = std::move(puller); }
+    // The exit code of the RUN that failed the build (0 when none did).
+    int failedExitCode() const { return m_failedExitCode; }
+
 private:
     ImageStore &m_store;
     BuildCache &m_cache;
@@ -89,6 +107,10 @@ private:
     std::function<void(const QString &)> m_stream;
     std::function<void(const BuildStepEvent &)> m_stepDone;
     BuildRunner m_run;
+    std::function<void(const Digest &)> m_built;
+    std::function<bool()> m_cancelled;
+    BuildPuller m_pull;
+    int m_failedExitCode = 0;
 };
 
 } // namespace Berth::Engine
