@@ -1,5 +1,6 @@
 #include "cliapplication.h"
 
+#include "buildcommand.h"
 #include "containercommands.h"
 #include "eventscommand.h"
 #include "imagecommands.h"
@@ -24,6 +25,7 @@ void registerBuiltinCommands(CommandRegistry &registry)
     registerEventsCommand(registry);
     registerImageCommands(registry);
     registerImageTransferCommands(registry);
+    registerBuildCommand(registry);
     registerRegistryCommands(registry);
     registerContainerCommands(registry);
     registerVolumeCommands(registry);
