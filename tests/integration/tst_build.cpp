@@ -1,0 +1,584 @@
+// Integration: image builds (issue 5) through `berth build` and through the
+// real docker CLI's classic builder (DOCKER_BUILDKIT=0) against one private
+// berthd with the real berth-shim, and the same Dockerfiles built by a
+// private dockerd (its own containerd, data root and socket, no bridge) for
+// the image comparison. Needs root (style.md C24); skips with the reason
+// otherwise. Every daemon started here is stopped by its PID in
+// cleanupTestCase, even when a check fails; the cgroup dirs dockerd leaves
+// behind ("docker" below each hierarchy) are removed when this test made them.
+
+#include <support/commandrunner.h>
+#include <support/privatehelper.h>
+
+#include <QtTest>
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include <unistd.h>
+
+using Berth::TestSupport::CommandResult;
+using Berth::TestSupport::CommandRunner;
+using Berth::TestSupport::DaemonProcess;
+using Berth::TestSupport::PrivateHelper;
+
+namespace {
+
+const QString kBerthd = QStringLiteral(BERTHD_PATH);
+const QString kBerth = QStringLiteral(BERTH_PATH);
+const QString kShim = QStringLiteral(BERTH_SHIM_PATH);
+const QString kSourceDir = QStringLiteral(BERTH_SOURCE_DIR);
+constexpr int kCommandTimeoutMs = 180 * 1000;
+
+// docker 28's notice for the classic builder, printed to stderr first.
+QString withoutDeprecationNotice(QString err)
+{
+    if (err.startsWith("DEPRECATED:")) {
+        const qsizetype end = err.indexOf("\n\n");
+        err = end < 0 ? QString() : err.mid(end + 2);
+    }
+    return err;
+}
+
+// Intermediate container IDs differ from run to run.
+QString withoutContainerIds(QString text)
+{
+    static const QRegularExpression running(QStringLiteral("(Running in|Removing intermediate container) [0-9a-f]{12}"));
+    return text.replace(running, QStringLiteral("\\1 <ctr>"));
+}
+
+// The steps of a classic build's output: "Step N/M : X" and the lines up to the next one.
+QStringList stepsOf(const QString &out)
+{
+    QStringList steps;
+    for (const QString &line : out.split(u'\n')) {
+        if (line.startsWith("Step "))
+            steps << line;
+        else if (!steps.isEmpty())
+            steps.last() += u'\n' + line;
+    }
+    return steps;
+}
+
+bool writeFile(const QString &path, const QByteArray &content)
+{
+    QDir().mkpath(QFileInfo(path).path());
+    QFile f(path);
+    return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(content) == content.size();
+}
+
+using ArchivePtr = std::unique_ptr<struct archive, int (*)(struct archive *)>;
+
+// name -> data of every regular file of a tar (in memory).
+QMap<QString, QByteArray> tarFiles(const QByteArray &tar)
+{
+    QMap<QString, QByteArray> out;
+    ArchivePtr a(archive_read_new(), archive_read_free);
+    archive_read_support_format_tar(a.get());
+    archive_read_support_filter_all(a.get());
+    if (archive_read_open_memory(a.get(), tar.constData(), size_t(tar.size())) != ARCHIVE_OK)
+        return out;
+    struct archive_entry *e = nullptr;
+    while (archive_read_next_header(a.get(), &e) == ARCHIVE_OK) {
+        if (archive_entry_filetype(e) != AE_IFREG)
+            continue;
+        QByteArray data;
+        char buffer[65536];
+        la_ssize_t n;
+        while ((n = archive_read_data(a.get(), buffer, sizeof buffer)) > 0)
+            data.append(buffer, n);
+        out.insert(QString::fromUtf8(archive_entry_pathname(e)), data);
+    }
+    return out;
+}
+
+// One line per entry of a layer tar: path, type, permissions, and the size
+// and content hash of regular files or the target of links. No owner or
+// time: both builders write root and their own clock.
+QStringList layerListing(const QByteArray &layer)
+{
+    QStringList out;
+    ArchivePtr a(archive_read_new(), archive_read_free);
+    archive_read_support_format_tar(a.get());
+    archive_read_support_filter_all(a.get());
+    if (archive_read_open_memory(a.get(), layer.constData(), size_t(layer.size())) != ARCHIVE_OK)
+        return {QStringLiteral("<unreadable layer>")};
+    struct archive_entry *e = nullptr;
+    while (archive_read_next_header(a.get(), &e) == ARCHIVE_OK) {
+        QString name = QString::fromUtf8(archive_entry_pathname(e));
+        if (name.startsWith("./"))
+            name = name.mid(2);
+        if (name.endsWith(u'/'))
+            name.chop(1);
+        QString line = name + u' ' + QString::number(archive_entry_filetype(e), 8) + u' '
+                       + QString::number(archive_entry_perm(e), 8);
+        if (archive_entry_hardlink(e)) {
+            line += " link " + QString::fromUtf8(archive_entry_hardlink(e));
+        } else if (archive_entry_filetype(e) == AE_IFLNK) {
+            line += " -> " + QString::fromUtf8(archive_entry_symlink(e));
+        } else if (archive_entry_filetype(e) == AE_IFREG) {
+            QCryptographicHash hash(QCryptographicHash::Sha256);
+            char buffer[65536];
+            la_ssize_t n;
+            qint64 size = 0;
+            while ((n = archive_read_data(a.get(), buffer, sizeof buffer)) > 0) {
+                hash.addData(QByteArrayView(buffer, n));
+                size += n;
+            }
+            line += u' ' + QString::number(size) + u' ' + QString::fromLatin1(hash.result().toHex().left(16));
+        }
+        out << line;
+    }
+    out.sort();
+    return out;
+}
+
+} // namespace
+
+class tst_Build : public QObject
+{
+    Q_OBJECT
+
+    std::unique_ptr<QTemporaryDir> m_tmp;
+    QString m_docker;
+    QString m_socket;
+    QString m_dockerSocket;
+    QString m_dockerError;
+    CommandRunner m_runner; // isolated, DOCKER_HOST/BERTH_HOST on berthd, 180 s per command
+    // Declared after m_tmp; stopped by PID in cleanupTestCase and on destruction.
+    std::unique_ptr<PrivateHelper> m_daemon;
+    std::vector<std::unique_ptr<DaemonProcess>> m_peers; // containerd, dockerd
+    QStringList m_cgroupsBefore;
+
+    QString path(const QString &name) const { return m_tmp->filePath(name); }
+    CommandResult berth(const QStringList &args, const QByteArray &input = {}, const QString &dir = {})
+    {
+        CommandRunner r = m_runner;
+        if (!dir.isEmpty())
+            r.setWorkingDirectory(dir);
+        return r.run(kBerth, args, input);
+    }
+    CommandResult docker(const QStringList &args, const QByteArray &input = {}, const QString &dir = {})
+    {
+        CommandRunner r = m_runner.with("DOCKER_BUILDKIT", "0");
+        if (!dir.isEmpty())
+            r.setWorkingDirectory(dir);
+        return r.run(m_docker, args, input);
+    }
+    CommandResult dockerd(const QStringList &args, const QString &dir = {})
+    {
+        CommandRunner r = m_runner.with("DOCKER_BUILDKIT", "0").with("DOCKER_HOST", "unix://" + m_dockerSocket);
+        if (!dir.isEmpty())
+            r.setWorkingDirectory(dir);
+        return r.run(m_docker, args);
+    }
+
+    // berthd's image list: what a failed build must leave as it was.
+    QString store()
+    {
+        return berth({"images", "-a", "--no-trunc", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"}).out;
+    }
+
+    static QStringList dockerCgroupDirs()
+    {
+        QStringList out;
+        for (const QString &h : QDir("/sys/fs/cgroup").entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+            const QString d = "/sys/fs/cgroup/" + h + "/docker";
+            if (QFileInfo(d).isDir())
+                out << d;
+        }
+        if (QFileInfo("/sys/fs/cgroup/docker").isDir())
+            out << "/sys/fs/cgroup/docker";
+        return out;
+    }
+
+    DaemonProcess *startPeer(const QString &program, const QStringList &args, const QString &log)
+    {
+        m_peers.push_back(std::make_unique<DaemonProcess>(program, args));
+        DaemonProcess *d = m_peers.back().get();
+        d->setEnvironment(m_runner.environment());
+        d->setLogFile(log);
+        d->launch();
+        return d;
+    }
+
+    // The private dockerd as tests/bench/lib/peers.sh and tst_imageinterop
+    // start it: its own containerd, no bridge, no iptables, all under m_tmp.
+    QString startDockerd()
+    {
+        const QString d = path("dockerd");
+        for (const char *sub : {"data", "exec", "ctd-root", "ctd-state"})
+            QDir().mkpath(d + u'/' + QLatin1String(sub));
+        if (!writeFile(d + "/containerd.toml",
+                       QStringLiteral("version = 2\nroot = \"%1/ctd-root\"\nstate = \"%1/ctd-state\"\n"
+                                      "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n"
+                                      "[grpc]\n  address = \"%1/containerd.sock\"\n[ttrpc]\n  address = \"%1/containerd.sock.ttrpc\"\n"
+                                      "[debug]\n  address = \"%1/containerd-debug.sock\"\n[metrics]\n  address = \"\"\n")
+                           .arg(d).toUtf8()))
+            return "cannot write containerd.toml";
+        DaemonProcess *ctd = startPeer("containerd", {"--config", d + "/containerd.toml"}, d + "/containerd.log");
+        if (!ctd->waitUntil([&] { return QFileInfo::exists(d + "/containerd.sock"); }, 30000))
+            return QStringLiteral("containerd did not start; see %1/containerd.log").arg(d);
+        if (!writeFile(d + "/daemon.json", QStringLiteral("{ \"deprecated-key-path\": \"%1/key.json\" }\n").arg(d).toUtf8()))
+            return "cannot write daemon.json";
+        m_dockerSocket = d + "/docker.sock";
+        DaemonProcess *dockerd = startPeer("dockerd",
+            {"--config-file", d + "/daemon.json", "--data-root", d + "/data", "--exec-root", d + "/exec",
+             "--pidfile", d + "/dockerd.pid", "-H", "unix://" + m_dockerSocket, "--containerd", d + "/containerd.sock",
+             "--containerd-namespace", "berth-build", "--containerd-plugins-namespace", "berth-build-plugins",
+             "--bridge=none", "--iptables=false", "--ip6tables=false", "--ip-masq=false", "--userland-proxy=false"},
+            d + "/dockerd.log");
+        if (!dockerd->waitUntil([&] { return PrivateHelper::socketAnswers(m_dockerSocket); }, 60000))
+            return QStringLiteral("dockerd did not answer; see %1/dockerd.log").arg(d);
+        return {};
+    }
+
+    // A context directory under m_tmp with these files.
+    QString context(const QString &name, const QMap<QString, QByteArray> &files)
+    {
+        const QString dir = path("ctx-" + name);
+        QDir(dir).removeRecursively();
+        for (auto it = files.cbegin(); it != files.cend(); ++it)
+            writeFile(dir + u'/' + it.key(), it.value());
+        return dir;
+    }
+
+    // docker save of one image: config JSON and the layer tars, bottom first.
+    struct Saved
+    {
+        QJsonObject config;
+        QList<QByteArray> layers;
+    };
+    Saved saved(bool fromDockerd, const QString &image)
+    {
+        const QString file = path((fromDockerd ? "dockerd-" : "berthd-") + QString(image).replace(u':', u'_') + ".tar");
+        const CommandResult r = fromDockerd ? dockerd({"save", "-o", file, image}) : docker({"save", "-o", file, image});
+        if (r.exitCode != 0) {
+            qWarning().noquote() << r.describe();
+            return {};
+        }
+        QFile f(file);
+        if (!f.open(QIODevice::ReadOnly))
+            return {};
+        const QMap<QString, QByteArray> files = tarFiles(f.readAll());
+        const QJsonObject manifest = QJsonDocument::fromJson(files.value("manifest.json")).array().first().toObject();
+        Saved s;
+        s.config = QJsonDocument::fromJson(files.value(manifest.value("Config").toString())).object();
+        for (const QJsonValue &layer : manifest.value("Layers").toArray())
+            s.layers << files.value(layer.toString());
+        return s;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        if (::geteuid() != 0)
+            QSKIP("needs root: berthd, berth-shim and dockerd are privileged (run the suite as root; CI does)");
+        QVERIFY2(QFileInfo::exists(kShim), "berth-shim is not built");
+        m_docker = QStandardPaths::findExecutable("docker");
+        QVERIFY2(!m_docker.isEmpty(), "no docker CLI on PATH (/usr/local/bin/docker on these machines)");
+        m_tmp = std::make_unique<QTemporaryDir>("/tmp/berth-build-XXXXXX");
+        QVERIFY(m_tmp->isValid());
+        m_socket = path("b.sock");
+        QVERIFY(QDir().mkpath(path("docker-config")));
+        QProcessEnvironment env = CommandRunner::isolatedEnvironment(path("docker-config"));
+        env.insert("DOCKER_HOST", "unix://" + m_socket);
+        env.insert("BERTH_HOST", "unix://" + m_socket);
+        m_runner = CommandRunner(env, kCommandTimeoutMs);
+        m_runner.setWorkingDirectory(m_tmp->path());
+        m_daemon = std::make_unique<PrivateHelper>(kBerthd, path("root"), m_socket);
+        QVERIFY2(m_daemon->launch() && m_daemon->waitUntilAnswering(), qPrintable(m_daemon->log()));
+
+        const QString tar = path("busybox.tar");
+        const CommandResult made = CommandRunner(QProcessEnvironment::systemEnvironment(), 120000)
+                                       .run("bash", {kSourceDir + "/installer/make-default-image.sh", tar});
+        QVERIFY2(made.exitCode == 0, qPrintable(made.describe()));
+        const CommandResult imported = docker({"import", "-c", "CMD [\"sh\"]", tar, "busybox:latest"});
+        QVERIFY2(imported.exitCode == 0, qPrintable(imported.describe()));
+
+        m_cgroupsBefore = dockerCgroupDirs();
+        m_dockerError = startDockerd();
+        if (m_dockerError.isEmpty()) {
+            const CommandResult same = dockerd({"import", "-c", "CMD [\"sh\"]", tar, "busybox:latest"});
+            if (same.exitCode != 0)
+                m_dockerError = "import into dockerd: " + same.describe();
+        }
+    }
+
+    void cleanupTestCase()
+    {
+        if (!m_dockerSocket.isEmpty() && PrivateHelper::socketAnswers(m_dockerSocket)) {
+            const QStringList ids = dockerd({"ps", "-aq"}).out.split(u'\n', Qt::SkipEmptyParts);
+            if (!ids.isEmpty())
+                dockerd(QStringList{"rm", "-f"} + ids);
+        }
+        if (m_daemon && m_daemon->isRunning()) {
+            const QStringList ids = docker({"ps", "-aq"}).out.split(u'\n', Qt::SkipEmptyParts);
+            if (!ids.isEmpty())
+                docker(QStringList{"rm", "-f"} + ids);
+        }
+        for (auto it = m_peers.rbegin(); it != m_peers.rend(); ++it)
+            (*it)->stop();
+        m_peers.clear();
+        m_daemon.reset();
+        // dockerd's "docker" cgroup parents (empty once its containers are gone).
+        for (const QString &dir : dockerCgroupDirs()) {
+            if (!m_cgroupsBefore.contains(dir))
+                ::rmdir(QFile::encodeName(dir).constData());
+        }
+    }
+
+    void cacheIsUsedUntilTheFirstChangedCopy()
+    {
+        const QString dir = context("cache", {{"Dockerfile", "FROM busybox\nWORKDIR /app\nCOPY a.txt /app/a.txt\n"
+                                                             "COPY b.txt /app/b.txt\nRUN cat a.txt b.txt > both.txt\n"
+                                                             "ENV X=1\nCMD [\"cat\", \"/app/both.txt\"]\n"},
+                                              {"a.txt", "alpha\n"},
+                                              {"b.txt", "beta\n"}});
+        const CommandResult first = berth({"build", "-t", "cachetest", "."}, {}, dir);
+        QVERIFY2(first.exitCode == 0, qPrintable(first.describe()));
+        QCOMPARE(stepsOf(first.out).size(), 7);
+        QVERIFY2(!first.out.contains("Using cache"), qPrintable(first.describe()));
+        const CommandResult ran = docker({"run", "--rm", "cachetest"});
+        QCOMPARE(ran.out, QStringLiteral("alpha\nbeta\n"));
+
+        // Nothing changed: every step after FROM comes from the cache, same image.
+        const CommandResult again = berth({"build", "-t", "cachetest", "."}, {}, dir);
+        QVERIFY2(again.exitCode == 0, qPrintable(again.describe()));
+        const QStringList steps = stepsOf(again.out);
+        QCOMPARE(steps.size(), 7);
+        for (int i = 1; i < steps.size(); ++i)
+            QVERIFY2(steps[i].contains(" ---> Using cache"), qPrintable(steps[i]));
+        QCOMPARE(again.out.count("Using cache"), 6);
+        const QString firstId = first.out.section("Successfully built ", 1).left(12);
+        QCOMPARE(again.out.section("Successfully built ", 1).left(12), firstId);
+
+        // b.txt changed: WORKDIR and the first COPY cached, the rest rebuilt.
+        QVERIFY(writeFile(dir + "/b.txt", "gamma\n"));
+        const CommandResult changed = berth({"build", "-t", "cachetest", "."}, {}, dir);
+        QVERIFY2(changed.exitCode == 0, qPrintable(changed.describe()));
+        const QStringList after = stepsOf(changed.out);
+        QCOMPARE(after.size(), 7);
+        QVERIFY2(after[1].contains("Using cache") && after[2].contains("Using cache"), qPrintable(changed.out));
+        for (int i = 3; i < after.size(); ++i)
+            QVERIFY2(!after[i].contains("Using cache"), qPrintable(after[i]));
+        QCOMPARE(docker({"run", "--rm", "cachetest"}).out, QStringLiteral("alpha\ngamma\n"));
+
+        // --no-cache: every step runs again.
+        const CommandResult fresh = berth({"build", "--no-cache", "-t", "cachetest", "."}, {}, dir);
+        QVERIFY2(fresh.exitCode == 0, qPrintable(fresh.describe()));
+        QVERIFY2(!fresh.out.contains("Using cache"), qPrintable(fresh.out));
+        QCOMPARE(stepsOf(fresh.out).size(), 7);
+    }
+
+    void theDockerCliBuildsAgainstBerthdAndTheImageRuns()
+    {
+        const QString dir = context("dockercli", {{"Dockerfile", "FROM busybox\nCOPY msg /msg\nRUN echo built-by-run >> /msg\n"
+                                                                  "CMD [\"cat\", \"/msg\"]\n"},
+                                                  {"msg", "hello from the context\n"}});
+        const CommandResult built = docker({"build", "-t", "fromdocker", "."}, {}, dir);
+        QVERIFY2(built.exitCode == 0, qPrintable(built.describe()));
+        QVERIFY2(built.out.startsWith("Sending build context to Docker daemon "), qPrintable(built.describe()));
+        QVERIFY2(built.out.contains("Successfully tagged fromdocker:latest\n"), qPrintable(built.describe()));
+        const CommandResult ran = docker({"run", "--rm", "fromdocker"});
+        QVERIFY2(ran.exitCode == 0, qPrintable(ran.describe()));
+        QCOMPARE(ran.out, QStringLiteral("hello from the context\nbuilt-by-run\n"));
+    }
+
+    void berthPrintsWhatTheDockerCliPrints()
+    {
+        const QString dir = context("same", {{"Dockerfile", "FROM busybox\nLABEL k=v\nCOPY f /f\nRUN echo run-output\n"
+                                                             "ENV A=b\nCMD [\"cat\", \"/f\"]\n"},
+                                             {"f", "content\n"},
+                                             {"sub/g", "more\n"}});
+        // Warm the cache so that both runs below print the same IDs.
+        const CommandResult warm = berth({"build", "-t", "same", "."}, {}, dir);
+        QVERIFY2(warm.exitCode == 0, qPrintable(warm.describe()));
+        const CommandResult b = berth({"build", "-t", "same", "."}, {}, dir);
+        const CommandResult d = docker({"build", "-t", "same", "."}, {}, dir);
+        QCOMPARE(b.exitCode, d.exitCode);
+        QCOMPARE(b.out, d.out);
+        QCOMPARE(b.err, withoutDeprecationNotice(d.err));
+
+        const CommandResult bq = berth({"build", "-q", "-t", "same", "."}, {}, dir);
+        const CommandResult dq = docker({"build", "-q", "-t", "same", "."}, {}, dir);
+        QCOMPARE(bq.exitCode, 0);
+        QCOMPARE(bq.out, dq.out);
+        QVERIFY(QRegularExpression("^sha256:[0-9a-f]{64}\n$").match(bq.out).hasMatch());
+
+        // The Dockerfile on stdin as the whole context.
+        const QByteArray dockerfile = "FROM busybox\nENV FROM_STDIN=1\n";
+        const CommandResult warmStdin = berth({"build", "-t", "stdin", "-"}, dockerfile, dir);
+        QVERIFY2(warmStdin.exitCode == 0, qPrintable(warmStdin.describe()));
+        const CommandResult bs = berth({"build", "-t", "stdin", "-"}, dockerfile, dir);
+        const CommandResult ds = docker({"build", "-t", "stdin", "-"}, dockerfile, dir);
+        QVERIFY2(bs.exitCode == 0, qPrintable(bs.describe()));
+        QCOMPARE(bs.out, ds.out);
+        QVERIFY(bs.out.startsWith("Sending build context to Docker daemon  2.048kB\r\r\n"));
+
+        // -f - with a directory context: the Dockerfile goes in under a random name.
+        const QByteArray other = "FROM busybox\nCOPY f /from-stdin-dockerfile\n";
+        const CommandResult bf1 = berth({"build", "-f", "-", "-t", "stdinfile", "."}, other, dir);
+        QVERIFY2(bf1.exitCode == 0, qPrintable(bf1.describe()));
+        QCOMPARE(docker({"run", "--rm", "stdinfile", "cat", "/from-stdin-dockerfile"}).out, QStringLiteral("content\n"));
+        const CommandResult df1 = docker({"build", "-f", "-", "-t", "stdinfile", "."}, other, dir);
+        QVERIFY2(df1.exitCode == 0, qPrintable(df1.describe()));
+        QCOMPARE(bf1.out.section("Successfully built ", 1), df1.out.section("Successfully built ", 1));
+
+        // A failed RUN: same output, same message, same exit code (the RUN's).
+        const QString failing = context("failing", {{"Dockerfile", "FROM busybox\nRUN echo failing && exit 3\n"}});
+        const CommandResult bf = berth({"build", "-t", "failing", "."}, {}, failing);
+        const CommandResult df = docker({"build", "-t", "failing", "."}, {}, failing);
+        QCOMPARE(bf.exitCode, 3);
+        QCOMPARE(df.exitCode, 3);
+        QCOMPARE(withoutContainerIds(bf.out), withoutContainerIds(df.out));
+        QCOMPARE(bf.err, withoutDeprecationNotice(df.err));
+        QCOMPARE(bf.err, QStringLiteral("The command '/bin/sh -c echo failing && exit 3' returned a non-zero code: 3\n"));
+
+        // Client-side context errors.
+        for (const QStringList &args : {QStringList{"build", "nosuchdir"}, QStringList{"build", "-f", "nosuch.Dockerfile", "."}}) {
+            const CommandResult be = berth(args, {}, dir);
+            const CommandResult de = docker(args, {}, dir);
+            QCOMPARE(be.exitCode, de.exitCode);
+            QCOMPARE(be.err, withoutDeprecationNotice(de.err));
+        }
+    }
+
+    void badInputFailsClearlyAndLeavesTheStoreAsItWas_data()
+    {
+        QTest::addColumn<QByteArray>("dockerfile");
+        QTest::addColumn<QString>("message");
+        QTest::addColumn<int>("exitCode");
+        QTest::newRow("unknown instruction") << QByteArray("FROM busybox\nFORM x\n")
+                                             << QStringLiteral("unknown instruction: FORM") << 1;
+        QTest::newRow("missing COPY source") << QByteArray("FROM busybox\nCOPY nothere /x\n")
+                                             << QStringLiteral("nothere") << 1;
+        QTest::newRow("failing RUN") << QByteArray("FROM busybox\nRUN exit 7\n")
+                                     << QStringLiteral("The command '/bin/sh -c exit 7' returned a non-zero code: 7") << 7;
+    }
+
+    void badInputFailsClearlyAndLeavesTheStoreAsItWas()
+    {
+        QFETCH(QByteArray, dockerfile);
+        QFETCH(QString, message);
+        QFETCH(int, exitCode);
+        const QString dir = context("bad", {{"Dockerfile", dockerfile}, {"present", "x"}});
+        const QString before = store();
+        const CommandResult r = berth({"build", "-t", "bad:1", "."}, {}, dir);
+        QCOMPARE(r.exitCode, exitCode);
+        QVERIFY2(r.err.contains(message), qPrintable(r.describe()));
+        QCOMPARE(store(), before);
+        QVERIFY(!store().contains("bad:1"));
+        // The failed step's container is gone (dockerd 20.10 leaves it; Berth does not).
+        QCOMPARE(docker({"ps", "-aq"}).out, QString());
+    }
+
+    void aMalformedContextTarIsRefused()
+    {
+        // A tar header announcing 4096 bytes of Dockerfile, then the end of input.
+        QByteArray header(512, '\0');
+        const QByteArray name = "Dockerfile";
+        memcpy(header.data(), name.constData(), size_t(name.size()));
+        memcpy(header.data() + 100, "0000644", 7);
+        memcpy(header.data() + 108, "0000000", 7);
+        memcpy(header.data() + 116, "0000000", 7);
+        memcpy(header.data() + 124, "00000010000", 11);
+        memcpy(header.data() + 136, "14000000000", 11);
+        header[156] = '0';
+        memcpy(header.data() + 257, "ustar\0" "00", 8);
+        memset(header.data() + 148, ' ', 8);
+        unsigned sum = 0;
+        for (char c : header)
+            sum += static_cast<unsigned char>(c);
+        const QByteArray checksum = QByteArray::number(sum, 8).rightJustified(6, '0');
+        memcpy(header.data() + 148, checksum.constData(), 6);
+        header[154] = '\0';
+        const QByteArray tar = header + "FROM busybox\n";
+        const QString before = store();
+        const CommandResult r = berth({"build", "-t", "malformed", "-"}, tar);
+        QVERIFY2(r.exitCode != 0, qPrintable(r.describe()));
+        QVERIFY2(!r.err.trimmed().isEmpty(), qPrintable(r.describe()));
+        QCOMPARE(store(), before);
+        const CommandResult d = docker({"build", "-t", "malformed", "-"}, tar);
+        QVERIFY2(d.exitCode != 0, qPrintable(d.describe()));
+        QCOMPARE(store(), before);
+    }
+
+    void multiStageCopiesFromAStageAndStopsAtTheTarget()
+    {
+        const QString dir = context("multi", {{"Dockerfile", "FROM busybox AS builder\nRUN echo built > /out.txt\n"
+                                                             "FROM busybox AS tester\nRUN echo tested > /t.txt\n"
+                                                             "FROM busybox\nCOPY --from=builder /out.txt /final.txt\n"
+                                                             "CMD [\"cat\", \"/final.txt\"]\n"}});
+        const CommandResult all = berth({"build", "-t", "multi", "."}, {}, dir);
+        QVERIFY2(all.exitCode == 0, qPrintable(all.describe()));
+        QCOMPARE(docker({"run", "--rm", "multi"}).out, QStringLiteral("built\n"));
+
+        const CommandResult target = berth({"build", "--target", "tester", "-t", "multi-tester", "."}, {}, dir);
+        QVERIFY2(target.exitCode == 0, qPrintable(target.describe()));
+        QVERIFY2(!target.out.contains("COPY --from=builder"), qPrintable(target.out));
+        QCOMPARE(docker({"run", "--rm", "multi-tester", "cat", "/t.txt"}).out, QStringLiteral("tested\n"));
+        QVERIFY(docker({"run", "--rm", "multi-tester", "cat", "/final.txt"}).exitCode != 0);
+
+        const CommandResult unknown = berth({"build", "--target", "nosuchstage", "."}, {}, dir);
+        QCOMPARE(unknown.exitCode, 1);
+        QVERIFY2(unknown.err.contains("nosuchstage"), qPrintable(unknown.describe()));
+    }
+
+    void theSameDockerfileGivesTheSameImageAsDockerd()
+    {
+        if (!m_dockerError.isEmpty())
+            QFAIL(qPrintable("private dockerd: " + m_dockerError));
+        const QString dir = context("compare", {{"Dockerfile", "FROM busybox\nWORKDIR /app\nCOPY tree/ /app/\n"
+                                                               "RUN mkdir -p /data && echo made > /data/made.txt && ln -s made.txt /data/link\n"
+                                                               "ENV MODE=prod PATH=/app/bin:$PATH\nEXPOSE 8080/tcp 53/udp\n"
+                                                               "LABEL org.example.name=demo version=1\nUSER nobody\n"
+                                                               "ENTRYPOINT [\"/bin/sh\", \"-c\"]\nCMD [\"cat /app/a.txt\"]\n"},
+                                                {"tree/a.txt", "a\n"},
+                                                {"tree/bin/tool", "#!/bin/sh\necho tool\n"},
+                                                {"tree/deep/er/c.txt", "c\n"}});
+        QFile::setPermissions(dir + "/tree/bin/tool", QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner | QFile::ReadGroup
+                                                          | QFile::ExeGroup | QFile::ReadOther | QFile::ExeOther);
+        const CommandResult b = berth({"build", "-t", "compare:1", "."}, {}, dir);
+        QVERIFY2(b.exitCode == 0, qPrintable(b.describe()));
+        const CommandResult d = dockerd({"build", "--network", "none", "-t", "compare:1", "."}, dir);
+        QVERIFY2(d.exitCode == 0, qPrintable(d.describe()));
+
+        const Saved ours = saved(false, "compare:1");
+        const Saved theirs = saved(true, "compare:1");
+        QVERIFY(!ours.config.isEmpty());
+        QVERIFY(!theirs.config.isEmpty());
+        const QJsonObject oc = ours.config.value("config").toObject();
+        const QJsonObject tc = theirs.config.value("config").toObject();
+        for (const char *key : {"Env", "Cmd", "Entrypoint", "WorkingDir", "ExposedPorts", "User", "Labels"})
+            QVERIFY2(oc.value(QLatin1String(key)) == tc.value(QLatin1String(key)),
+                     qPrintable(QStringLiteral("%1: berth %2, dockerd %3").arg(QLatin1String(key),
+                         QString::fromUtf8(QJsonDocument(QJsonObject{{"v", oc.value(QLatin1String(key))}}).toJson(QJsonDocument::Compact)),
+                         QString::fromUtf8(QJsonDocument(QJsonObject{{"v", tc.value(QLatin1String(key))}}).toJson(QJsonDocument::Compact)))));
+        QCOMPARE(ours.layers.size(), theirs.layers.size());
+        for (qsizetype i = 0; i < ours.layers.size(); ++i) {
+            const QStringList o = layerListing(ours.layers[i]);
+            const QStringList t = layerListing(theirs.layers[i]);
+            QVERIFY2(o == t, qPrintable(QStringLiteral("layer %1 differs\nberth:\n  %2\ndockerd:\n  %3")
+                                            .arg(i).arg(o.join("\n  "), t.join("\n  "))));
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_Build)
+#include "tst_build.moc"
