@@ -8,6 +8,7 @@
 // mounts left under the private directory are detached, and containers run
 // with --network none only.
 
+#include <support/cgrouptrees.h>
 #include <support/commandrunner.h>
 #include <support/daemonprocess.h>
 #include <support/privatehelper.h>
@@ -56,6 +57,9 @@ private:
     CommandRunner m_runner; // the isolated environment, 120 s per command
     // Declared after m_tmp; stopped by PID in cleanup, in reverse start order.
     std::vector<std::unique_ptr<DaemonProcess>> m_started;
+    // dockerd makes "docker" and podman "libpod_parent" below every cgroup
+    // root and never removes them: the ones this test made go at the end.
+    std::unique_ptr<Berth::TestSupport::CgroupTrees> m_peerCgroups;
     QString m_docker;
     QString m_berthSocket;
     QString m_berthRoot;
@@ -189,6 +193,8 @@ private slots:
         for (const char *sub : {"root", "run", "tmp", "net"})
             QDir().mkpath(m_podmanRoot + u'/' + QLatin1String(sub));
 
+        m_peerCgroups = std::make_unique<Berth::TestSupport::CgroupTrees>(
+            QStringList{QStringLiteral("docker"), QStringLiteral("libpod_parent")});
         m_berthRoot = path(QStringLiteral("berth"));
         m_berthSocket = path(QStringLiteral("berth.sock"));
         PrivateHelper *b = track(std::make_unique<PrivateHelper>(kBerthd, m_berthRoot, m_berthSocket), path(QStringLiteral("berthd.log")));
@@ -230,6 +236,11 @@ private slots:
             ::umount2(QFile::encodeName(m).constData(), MNT_DETACH);
         if (!mounts.isEmpty())
             qWarning("detached %d mount(s) a peer left under %s", int(mounts.size()), qPrintable(m_tmp->path()));
+        // last: the peers' cgroups are empty once their containers and mounts are gone
+        if (m_peerCgroups) {
+            const QStringList left = m_peerCgroups->removeNew();
+            QVERIFY2(left.isEmpty(), qPrintable(QStringLiteral("peer cgroups left behind: ") + left.join(u' ')));
+        }
     }
 
     void berthSaveLoadsAndRunsInDockerd()

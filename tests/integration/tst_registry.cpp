@@ -15,6 +15,7 @@
 
 #include <QCryptographicHash>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFile>
 #include <QFileInfo>
@@ -463,9 +464,15 @@ private slots:
         const QString certs = path(QStringLiteral("certs.d"));
         QDir().mkpath(certs + u'/' + httpsHost());
         QFile::copy(pki + QStringLiteral("/ca.crt"), certs + u'/' + httpsHost() + QStringLiteral("/ca.crt"));
-        DaemonProcess *b = startDaemon(kBerthd, {QStringLiteral("--root"), m_berthRoot, QStringLiteral("--socket"), m_berthSocket,
-                                                 QStringLiteral("--registry-certs-dir"), certs},
-                                       path(QStringLiteral("berthd.log")));
+        // A PrivateHelper: its own bridge and cgroup parent, both removed
+        // when it stops (containers run here: pull, then run).
+        auto helper = std::make_unique<PrivateHelper>(kBerthd, m_berthRoot, m_berthSocket,
+                                                      QStringList{QStringLiteral("--registry-certs-dir"), certs});
+        helper->setEnvironment(m_runner.environment());
+        helper->setLogFile(path(QStringLiteral("berthd.log")));
+        DaemonProcess *b = helper.get();
+        m_started.push_back(std::move(helper));
+        b->launch();
         QVERIFY2(b->waitUntil([this] { return PrivateHelper::socketAnswers(m_berthSocket); }, 15000), "berthd did not answer");
 
         const QString rootfs = path(QStringLiteral("busybox-rootfs.tar"));
@@ -735,6 +742,98 @@ private slots:
         RUN_OK(r, berth({QStringLiteral("rmi"), ref}));
         RUN_OK(r, berth({QStringLiteral("pull"), ref}));
         QCOMPARE(inspectImage(ref).value(QStringLiteral("Id")).toString(), m_imageId);
+    }
+
+    // docker pull, interrupted (SIGINT, as ctrl-c) while its blobs stream
+    // in: berthd notices the closed connection, cancels the downloads and
+    // extractions, and removes what the pull had stored (a small layer is
+    // complete and registered by then); no temp file or directory stays.
+    // The same pull then completes.
+    void dockerPullInterruptedLeavesNothingThenCompletes()
+    {
+        const QString layout = path(QStringLiteral("layout-cancel"));
+        QJsonArray manifests;
+        QList<QByteArray> contents{"small first layer\n"};
+        QRandomGenerator rng(7);
+        for (int i = 0; i < 3; ++i) {
+            QByteArray big(12 * 1024 * 1024, Qt::Uninitialized);
+            rng.fillRange(reinterpret_cast<quint32 *>(big.data()), big.size() / 4);
+            contents << big;
+        }
+        const BuiltImage image = addImage(layout, QStringLiteral("amd64"), contents, &manifests);
+        finishLayout(layout, QStringLiteral("v1"), manifests, false);
+        CommandResult r;
+        RUN_OK(r, skopeo({QStringLiteral("copy"), QStringLiteral("--dest-tls-verify=false"), QStringLiteral("oci:") + layout + QStringLiteral(":v1"),
+                          QStringLiteral("docker://") + httpHost() + QStringLiteral("/skopeo/cancel:v1")}));
+
+        // a loopback relay that forwards 6 MB of replies, then holds back
+        // the rest (the pull stays in flight until the client goes)
+        std::atomic<qint64> relayed{0};
+        std::atomic<bool> stalled{false};
+        ServiceThread relay([&, port = m_httpPort](QTcpSocket *client) {
+            auto *upstream = new QTcpSocket(client);
+            upstream->connectToHost(QHostAddress::LocalHost, port);
+            QObject::connect(client, &QTcpSocket::readyRead, upstream, [client, upstream] { upstream->write(client->readAll()); });
+            QObject::connect(upstream, &QTcpSocket::connected, upstream, [client, upstream] { upstream->write(client->readAll()); });
+            QObject::connect(upstream, &QTcpSocket::readyRead, client, [&, client, upstream] {
+                if (stalled.load())
+                    return;
+                const QByteArray data = upstream->readAll();
+                client->write(data);
+                if ((relayed += data.size()) > 6 * 1024 * 1024)
+                    stalled = true;
+            });
+            QObject::connect(upstream, &QTcpSocket::disconnected, client, [client] { client->disconnectFromHost(); });
+            QObject::connect(upstream, &QTcpSocket::errorOccurred, client, [client] { client->disconnectFromHost(); });
+            QObject::connect(client, &QTcpSocket::disconnected, client, &QObject::deleteLater);
+        });
+        const quint16 relayPort = relay.start();
+        const QString relayed_ref = QStringLiteral("127.0.0.1:%1/skopeo/cancel:v1").arg(relayPort);
+        const QString before = storeListing();
+        auto leftovers = [this] {
+            QStringList out = QDir(m_berthRoot + QStringLiteral("/tmp")).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot);
+            for (const QString &name : QDir(m_berthRoot + QStringLiteral("/layers")).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot)) {
+                if (name.startsWith(u'.'))
+                    out << QStringLiteral("layers/") + name;
+            }
+            return out;
+        };
+
+        QProcess pull;
+        pull.setProcessEnvironment(m_runner.environment());
+        pull.setProcessChannelMode(QProcess::MergedChannels);
+        pull.start(m_docker, {QStringLiteral("pull"), relayed_ref});
+        QVERIFY2(pull.waitForStarted(10000), qPrintable(pull.errorString()));
+        QElapsedTimer waited;
+        waited.start();
+        while (!stalled.load() && pull.state() == QProcess::Running && waited.elapsed() < 60000)
+            pull.waitForFinished(50);
+        QVERIFY2(stalled.load(), qPrintable(QString::fromUtf8(pull.readAll())));
+        QCOMPARE(pull.state(), QProcess::Running);
+        // let the small layer be extracted and registered, then ctrl-c
+        QTest::qWait(1000);
+        QVERIFY(::kill(pid_t(pull.processId()), SIGINT) == 0);
+        QVERIFY(pull.waitForFinished(15000));
+        QVERIFY2(pull.exitCode() != 0, qPrintable(QString::fromUtf8(pull.readAll())));
+
+        // berthd cleans up on its own, within a few seconds
+        QElapsedTimer cleaning;
+        cleaning.start();
+        while ((storeListing() != before || !leftovers().isEmpty()) && cleaning.elapsed() < 15000)
+            QTest::qWait(100);
+        QCOMPARE(storeListing(), before);
+        QCOMPARE(leftovers(), QStringList());
+        QVERIFY(berth({QStringLiteral("image"), QStringLiteral("inspect"), relayed_ref}).exitCode != 0);
+        QVERIFY2(readFile(path(QStringLiteral("berthd.log"))).contains("pull cancelled"), "berthd did not log the cancelled pull");
+        relay.stop();
+
+        // the complete pull, directly from the registry
+        const QString ref = httpHost() + QStringLiteral("/skopeo/cancel:v1");
+        RUN_OK(r, docker({QStringLiteral("pull"), ref}));
+        const QJsonObject inspect = inspectImage(ref);
+        QCOMPARE(inspect.value(QStringLiteral("Id")).toString(), image.configDigest);
+        QCOMPARE(layersOf(inspect), image.diffIds);
+        QCOMPARE(leftovers(), QStringList());
     }
 };
 

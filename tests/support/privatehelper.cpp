@@ -35,10 +35,17 @@ PrivateHelper::PrivateHelper(const QString &berthd, const QString &root, const Q
 {
 }
 
-PrivateHelper::PrivateHelper(const QString &berthd, const QString &root, const QString &socket, const Unique &unique)
-    : DaemonProcess(berthd, {QStringLiteral("--root"), root, QStringLiteral("--socket"), socket,
-                             QStringLiteral("--bridge"), unique.bridge, QStringLiteral("--bridge-subnet"), unique.subnet,
-                             QStringLiteral("--cgroup-parent"), unique.cgroupParent})
+PrivateHelper::PrivateHelper(const QString &berthd, const QString &root, const QString &socket, const QStringList &extraArguments)
+    : PrivateHelper(berthd, root, socket, makeUnique(), extraArguments)
+{
+}
+
+PrivateHelper::PrivateHelper(const QString &berthd, const QString &root, const QString &socket, const Unique &unique,
+                             const QStringList &extraArguments)
+    : DaemonProcess(berthd, QStringList{QStringLiteral("--root"), root, QStringLiteral("--socket"), socket,
+                                        QStringLiteral("--bridge"), unique.bridge, QStringLiteral("--bridge-subnet"), unique.subnet,
+                                        QStringLiteral("--cgroup-parent"), unique.cgroupParent}
+                                + extraArguments)
     , m_root(root)
     , m_socket(socket)
     , m_bridge(unique.bridge)

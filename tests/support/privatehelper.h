@@ -3,6 +3,7 @@
 #include "daemonprocess.h"
 
 #include <QString>
+#include <QStringList>
 
 namespace Berth::TestSupport {
 
@@ -20,6 +21,9 @@ class PrivateHelper : public DaemonProcess
 {
 public:
     PrivateHelper(const QString &berthd, const QString &root, const QString &socket);
+    // The same with more berthd options after the private ones (for example
+    // --registry-certs-dir DIR).
+    PrivateHelper(const QString &berthd, const QString &root, const QString &socket, const QStringList &extraArguments);
     // A helper on the same network and cgroup parent as `previous` (a
     // restart of berthd over the same root); the network and cgroups then
     // belong to the new one: `previous` no longer removes them.
@@ -53,7 +57,8 @@ private:
         QString bridge, subnet, cgroupParent;
     };
     static Unique makeUnique();
-    PrivateHelper(const QString &berthd, const QString &root, const QString &socket, const Unique &unique);
+    PrivateHelper(const QString &berthd, const QString &root, const QString &socket, const Unique &unique,
+                  const QStringList &extraArguments = {});
 
     QString m_root;
     QString m_socket;

@@ -31,6 +31,10 @@ peers_init() {
         PEERS_DIR=$(mktemp -d /tmp/berth-peers.XXXXXX)
         PEERS_OWN_DIR=1
     fi
+    # dockerd makes "docker" and podman "libpod_parent" below every cgroup
+    # root and never removes them: remember which exist, remove new ones.
+    PEERS_CGROUPS_BEFORE=$(ls -d /sys/fs/cgroup/docker /sys/fs/cgroup/*/docker \
+        /sys/fs/cgroup/libpod_parent /sys/fs/cgroup/*/libpod_parent 2>/dev/null || true)
     trap 'peers_stop_all' EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
@@ -95,6 +99,11 @@ peers_stop_all() {
             [[ -d $m ]] && rmdir "$m" 2>/dev/null || true
         done
     fi
+    for m in /sys/fs/cgroup/docker /sys/fs/cgroup/*/docker /sys/fs/cgroup/libpod_parent /sys/fs/cgroup/*/libpod_parent; do
+        [[ -d $m ]] || continue
+        grep -qxF "$m" <<<"${PEERS_CGROUPS_BEFORE:-}" && continue
+        find "$m" -depth -type d -exec rmdir {} + 2>/dev/null || peers_log "cgroup $m not empty: left in place"
+    done
     # Mounts a peer left in its private directory (overlay, shm): unmount them.
     if [[ -n $PEERS_DIR ]]; then
         for m in $(awk -v r="$PEERS_DIR" 'index($5, r "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
