@@ -3,6 +3,7 @@
 #include "buildcommit.h"
 #include "buildcopy.h"
 #include "fsutil.h"
+#include "layerextractor.h"
 
 #include <base/scopeguard.h>
 
@@ -12,13 +13,30 @@
 #include <dockerfile/stagemodel.h>
 
 #include <QDateTime>
-
-#include <cerrno>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
+#include <QCryptographicHash>
+#include <QEventLoop>
 #include <QJsonDocument>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QThread>
+#include <QUrl>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <cerrno>
+#include <fcntl.h>
+#include <memory>
+#include <sys/stat.h>
+#include <sys/mount.h>
+#include <unistd.h>
+#include <utility>
 
 namespace Berth::Engine {
 
@@ -133,6 +151,214 @@ QJsonObject configFromState(QJsonObject c, const ImageConfigState &s)
         c.insert(QStringLiteral("Healthcheck"), h);
     }
     return c;
+}
+
+// A read-only view of an image's filesystem for COPY --from: its only
+// layer dir, an empty dir for no layer, or a read-only overlay of its layer
+// dirs mounted under ROOT/tmp (unmounted when the view goes).
+class ImageView
+{
+public:
+    static Result<ImageView> open(const QStringList &lowerDirs, const QString &storeRoot)
+    {
+        ImageView view;
+        if (lowerDirs.size() == 1) {
+            view.m_root = lowerDirs.first();
+            return view;
+        }
+        const QString dir = storeRoot + QStringLiteral("/tmp/build-from-") + Internal::randomToken();
+        if (auto s = Internal::makeDirs(dir, 0700); !s)
+            return fail(s.error());
+        view.m_root = dir;
+        view.m_owned = dir;
+        if (lowerDirs.isEmpty())
+            return view;
+        QByteArray options = "lowerdir=";
+        for (qsizetype i = 0; i < lowerDirs.size(); ++i) {
+            if (lowerDirs.at(i).contains(u':') || lowerDirs.at(i).contains(u','))
+                return fail(ErrorCode::InvalidArgument, "layer path " + lowerDirs.at(i).toStdString()
+                                                            + " cannot be an overlay lower dir");
+            options += (i ? ":" : "") + QFile::encodeName(lowerDirs.at(i));
+        }
+        if (::mount("overlay", QFile::encodeName(dir).constData(), "overlay", MS_RDONLY | MS_NOSUID | MS_NODEV,
+                    options.constData())
+            < 0)
+            return fail(Error::fromErrno("mount the image for COPY --from on " + dir.toStdString(), errno));
+        view.m_mounted = true;
+        return view;
+    }
+    ImageView() = default;
+    ImageView(ImageView &&other) noexcept
+        : m_root(std::exchange(other.m_root, {}))
+        , m_owned(std::exchange(other.m_owned, {}))
+        , m_mounted(std::exchange(other.m_mounted, false))
+    {}
+    ImageView &operator=(ImageView &&) = delete;
+    ~ImageView()
+    {
+        if (m_mounted)
+            (void)::umount2(QFile::encodeName(m_owned).constData(), MNT_DETACH);
+        if (!m_owned.isEmpty())
+            (void)::rmdir(QFile::encodeName(m_owned).constData());
+    }
+    const QString &root() const { return m_root; }
+
+private:
+    QString m_root;
+    QString m_owned;
+    bool m_mounted = false;
+};
+
+// ADD <url>: the file fetched into ROOT/tmp (streamed to disk, hashed on
+// the way) on a thread of its own: the engine thread has no event loop to
+// lend, and a nested one would run other engine jobs in the middle of this.
+struct UrlDownload
+{
+    QString file;     // the temp file
+    QString fileName; // the URL path's last segment
+    QString hash;     // sha256 hex of the content
+    QDateTime lastModified;
+};
+
+Result<UrlDownload> downloadUrl(const QString &url, const QString &tmpDir)
+{
+    const QUrl u(url);
+    if (u.scheme() != QLatin1String("http") && u.scheme() != QLatin1String("https"))
+        return fail(ErrorCode::InvalidArgument, "ADD " + url.toStdString() + ": only http and https URLs can be fetched");
+    UrlDownload d;
+    d.fileName = u.fileName();
+    if (d.fileName.isEmpty())
+        return fail(ErrorCode::InvalidArgument, "cannot determine filename from url: " + url.toStdString());
+    if (auto s = Internal::makeDirs(tmpDir, 0700); !s)
+        return fail(s.error());
+    d.file = tmpDir + QStringLiteral("/build-add-") + Internal::randomToken();
+    std::optional<Error> error;
+    std::unique_ptr<QThread> thread(QThread::create([&] {
+        QFile out(d.file);
+        if (!out.open(QIODevice::WriteOnly | QIODevice::NewOnly)) {
+            error = Error(ErrorCode::Io, "create " + d.file.toStdString() + ": " + out.errorString().toStdString());
+            return;
+        }
+        QNetworkAccessManager nam;
+        QNetworkRequest request(u);
+        request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::NoLessSafeRedirectPolicy);
+        request.setTransferTimeout(120000);
+        QCryptographicHash hash(QCryptographicHash::Sha256);
+        QNetworkReply *reply = nam.get(request);
+        QEventLoop loop;
+        const auto drain = [&] {
+            const QByteArray piece = reply->readAll();
+            hash.addData(piece);
+            if (out.write(piece) != piece.size() && !error)
+                error = Error(ErrorCode::Io, "write " + d.file.toStdString() + ": " + out.errorString().toStdString());
+        };
+        QObject::connect(reply, &QNetworkReply::readyRead, &loop, drain);
+        QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+        if (!reply->isFinished())
+            loop.exec();
+        drain();
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        if (!error && status >= 400)
+            error = Error(ErrorCode::NotFound, "failed to GET " + url.toStdString() + " with status " + std::to_string(status) + " "
+                                                   + reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString().toStdString());
+        else if (!error && reply->error() != QNetworkReply::NoError)
+            error = Error(ErrorCode::Unavailable, "ADD " + url.toStdString() + ": " + reply->errorString().toStdString());
+        d.lastModified = reply->header(QNetworkRequest::LastModifiedHeader).toDateTime();
+        d.hash = QString::fromLatin1(hash.result().toHex());
+        delete reply;
+    }));
+    thread->start();
+    thread->wait();
+    if (error) {
+        QFile::remove(d.file);
+        return fail(*error);
+    }
+    return d;
+}
+
+// A context file ADD unpacks: a tar, plain or compressed (gzip, bzip2, xz, ...).
+bool isTarArchive(const BuildContext &context, const QString &path)
+{
+    auto fd = context.openInContext(path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+    if (!fd)
+        return false;
+    struct stat st{};
+    if (::fstat(fd->get(), &st) < 0 || !S_ISREG(st.st_mode))
+        return false;
+    archive *a = archive_read_new();
+    archive_read_support_filter_all(a);
+    archive_read_support_format_tar(a);
+    archive_read_support_format_gnutar(a);
+    bool tar = false;
+    if (archive_read_open_fd(a, fd->get(), 64 * 1024) == ARCHIVE_OK) {
+        archive_entry *entry = nullptr;
+        const int r = archive_read_next_header(a, &entry);
+        tar = r == ARCHIVE_OK || r == ARCHIVE_WARN;
+    }
+    archive_read_free(a);
+    return tar;
+}
+
+// Makes the directories of `path` (absolute in the image) under layerDir.
+Status makeParents(const QString &layerDir, const QString &path)
+{
+    const QString parent = QFileInfo(layerDir + path).path();
+    if (!QDir().mkpath(parent))
+        return fail(ErrorCode::Io, "mkdir " + parent.toStdString() + " for ADD failed");
+    return {};
+}
+
+// ADD into a new layer dir: plain context files as COPY copies them, tars
+// unpacked (LayerExtractor's rules: nothing outside the destination) into
+// the destination directory, URLs as one 0600 file each.
+Status applyAdd(const BuildContext &context, const CopyRequest &request, const QStringList &plain,
+                const QStringList &archives, const QList<UrlDownload> &downloads, const QString &layerDir)
+{
+    const QString destination = BuildCopy::absoluteDestination(request.destination, request.workingDir);
+    if (!plain.isEmpty()) {
+        CopyRequest sub = request;
+        sub.sources.clear();
+        for (const QString &p : plain)
+            sub.sources.append(u'/' + p);
+        auto sources = BuildCopy::resolve(context, sub);
+        if (!sources)
+            return fail(sources.error());
+        if (auto s = BuildCopy::apply(context, sub, *sources, layerDir); !s)
+            return s;
+    }
+    for (const QString &archivePath : archives) {
+        QString target = layerDir + destination;
+        if (!QDir().mkpath(target))
+            return fail(ErrorCode::Io, "mkdir " + destination.toStdString() + " for ADD failed");
+        auto fd = context.openInContext(archivePath, O_RDONLY | O_NOCTTY);
+        if (!fd)
+            return fail(fd.error());
+        LayerExtractor extractor;
+        if (auto diff = extractor.apply(fd->get(), target); !diff)
+            return fail(Error(diff.error()).wrap("ADD " + archivePath.toStdString()));
+    }
+    if (!downloads.isEmpty()) {
+        auto owner = BuildCopy::resolveOwner(request.chown, request.lowerDirs);
+        if (!owner)
+            return fail(owner.error());
+        for (const UrlDownload &d : downloads) {
+            const QString path = destination.endsWith(u'/') ? destination + d.fileName : destination;
+            if (auto s = makeParents(layerDir, path); !s)
+                return s;
+            const QByteArray target = QFile::encodeName(layerDir + path);
+            if (::rename(QFile::encodeName(d.file).constData(), target.constData()) < 0)
+                return fail(Error::fromErrno("move the download of ADD to " + path.toStdString(), errno));
+            bool ok = false;
+            const uint mode = request.chmod.isEmpty() ? 0600 : request.chmod.toUInt(&ok, 8);
+            if (::lchown(target.constData(), owner->first, owner->second) < 0 || ::chmod(target.constData(), mode) < 0)
+                return fail(Error::fromErrno("chown/chmod " + path.toStdString(), errno));
+            if (d.lastModified.isValid()) {
+                const timespec times[2] = {{d.lastModified.toSecsSinceEpoch(), 0}, {d.lastModified.toSecsSinceEpoch(), 0}};
+                (void)::utimensat(AT_FDCWD, target.constData(), times, AT_SYMLINK_NOFOLLOW);
+            }
+        }
+    }
+    return {};
 }
 
 QString nowRfc3339()
@@ -289,19 +515,103 @@ Result<Digest> BuildExecutor::build()
             QString inputHash;
             std::optional<CopySources> copySources;
             CopyRequest copyRequest;
+            // COPY --from: the source image's filesystem as the context.
+            QList<UrlDownload> addDownloads; // ADD: fetched URLs (temp files)
+            QStringList addArchives;         // ADD: context tars to unpack
+            QStringList addPlain;            // ADD: context paths copied as COPY does
+            ScopeGuard dropDownloads([&addDownloads] {
+                for (const UrlDownload &d : std::as_const(addDownloads))
+                    QFile::remove(d.file);
+            });
+            std::optional<BuildContext> fromContext;
+            std::optional<ImageView> fromView;
+            const BuildContext *copyContext = &m_context;
             switch (ev.kind) {
-            case InstructionKind::Add:
-                return fail(ErrorCode::NotImplemented, "ADD is not supported by Berth's builder yet; use COPY");
+            case InstructionKind::Add: {
+                const QStringList all = ev.arguments.mid(0, ev.arguments.size() - 1);
+                copyRequest.instruction = QStringLiteral("ADD");
+                copyRequest.destination = ev.arguments.last();
+                copyRequest.workingDir = state.workingDir;
+                copyRequest.chown = ev.flags.value(QStringLiteral("chown"));
+                copyRequest.chmod = ev.flags.value(QStringLiteral("chmod"));
+                copyRequest.lowerDirs = lowerDirsOf(current);
+                if (all.size() > 1 && !copyRequest.destination.endsWith(u'/'))
+                    return fail(ErrorCode::InvalidArgument, "When using ADD with more than one source file, the "
+                                                            "destination must be a directory and end with a /");
+                QStringList hashes;
+                for (const QString &src : all) {
+                    if (Dockerfile::StageEvaluator::sourceKind(*ins, src) == Dockerfile::StageEvaluator::SourceKind::Url) {
+                        auto download = downloadUrl(src, m_store.root() + QStringLiteral("/tmp"));
+                        if (!download)
+                            return fail(download.error());
+                        hashes.append(QStringLiteral("file:") + download->hash);
+                        addDownloads.append(*download);
+                    } else {
+                        copyRequest.sources.append(src);
+                    }
+                }
+                if (!copyRequest.sources.isEmpty()) {
+                    auto src = BuildCopy::resolve(m_context, copyRequest);
+                    if (!src)
+                        return fail(src.error());
+                    copySources = *src;
+                    hashes.prepend(src->sourceHash);
+                    for (const QString &path : std::as_const(src->paths)) {
+                        if (isTarArchive(m_context, path))
+                            addArchives.append(path);
+                        else
+                            addPlain.append(path);
+                    }
+                }
+                const QString sourceHash = hashes.size() == 1
+                                               ? hashes.first()
+                                               : QStringLiteral("multi:") + Digest::ofData(hashes.join(u',').toUtf8()).hex();
+                ev.createdBy = evaluator.copyCreatedBy(ev.kind, copyRequest.chown, sourceHash,
+                                                       BuildCopy::absoluteDestination(copyRequest.destination,
+                                                                                      copyRequest.workingDir));
+                cacheText = ev.createdBy + QStringLiteral(" chmod=") + copyRequest.chmod;
+                inputHash = sourceHash + u' ' + hashOf(newConfig);
+                break;
+            }
             case InstructionKind::Copy: {
-                if (ev.flags.contains(QStringLiteral("from")))
-                    return fail(ErrorCode::NotImplemented, "COPY --from is not supported by Berth's builder yet");
+                if (ev.flags.contains(QStringLiteral("from"))) {
+                    const QString from = ev.flags.value(QStringLiteral("from"));
+                    std::optional<Digest> source;
+                    const int sourceStage = model.stageIndex(from);
+                    if (sourceStage >= 0) {
+                        if (sourceStage >= stageIndex)
+                            return fail(ErrorCode::InvalidArgument, "COPY --from=" + from.toStdString()
+                                                                        + ": a stage can only copy from an earlier stage");
+                        source = stageImages.value(sourceStage);
+                    } else {
+                        auto id = m_store.resolve(from);
+                        if ((!id || m_options.pull) && m_pull) {
+                            if (auto pulled = m_pull(from); !pulled)
+                                return fail(pulled.error());
+                            id = m_store.resolve(from);
+                        }
+                        if (!id)
+                            return fail(ErrorCode::NotFound, "pull access denied for " + from.toStdString()
+                                                                 + ", repository does not exist or may require 'docker login'");
+                        source = *id;
+                    }
+                    auto view = ImageView::open(lowerDirsOf(source), m_store.root());
+                    if (!view)
+                        return fail(view.error());
+                    fromView.emplace(std::move(*view));
+                    auto ctx = BuildContext::openDirectory(fromView->root());
+                    if (!ctx)
+                        return fail(ctx.error());
+                    fromContext.emplace(std::move(*ctx));
+                    copyContext = &*fromContext;
+                }
                 copyRequest.sources = ev.arguments.mid(0, ev.arguments.size() - 1);
                 copyRequest.destination = ev.arguments.last();
                 copyRequest.workingDir = state.workingDir;
                 copyRequest.chown = ev.flags.value(QStringLiteral("chown"));
                 copyRequest.chmod = ev.flags.value(QStringLiteral("chmod"));
                 copyRequest.lowerDirs = lowerDirsOf(current);
-                auto src = BuildCopy::resolve(m_context, copyRequest);
+                auto src = BuildCopy::resolve(*copyContext, copyRequest);
                 if (!src)
                     return fail(src.error());
                 copySources = *src;
@@ -346,7 +656,10 @@ Result<Digest> BuildExecutor::build()
                     const QString dir = *layerDir;
                     ScopeGuard cleanup([dir] { (void)Internal::removeTree(dir); });
                     if (ev.kind == InstructionKind::Copy) {
-                        if (auto s = BuildCopy::apply(m_context, copyRequest, *copySources, dir); !s)
+                        if (auto s = BuildCopy::apply(*copyContext, copyRequest, *copySources, dir); !s)
+                            return fail(s.error());
+                    } else if (ev.kind == InstructionKind::Add) {
+                        if (auto s = applyAdd(m_context, copyRequest, addPlain, addArchives, addDownloads, dir); !s)
                             return fail(s.error());
                     } else if (ev.kind == InstructionKind::Workdir) {
                         // the directories the image does not have yet

@@ -77,9 +77,19 @@ using BuildRunner = std::function<Result<int>(const BuildRunRequest &request)>;
 // Each "Step N/M : INSTRUCTION" goes out as two stream calls, the text and
 // "\n" (as dockerd sends them).
 //
-// Not supported yet: ADD (refused with an error), ONBUILD triggers of base
-// images (ignored), HEALTHCHECK/SHELL/STOPSIGNAL/VOLUME are recorded in the
-// config.
+// ADD: context files copied as COPY copies them, context tars (plain,
+// gzip, bzip2, xz, zstd) unpacked into the destination directory through
+// LayerExtractor (nothing lands outside it), http(s) URLs fetched on a
+// thread of their own into one 0600 file (Last-Modified as its mtime; the
+// content hash is the cache input, so a URL is fetched on every build, as
+// dockerd does). COPY --from=stage|index|image reads the source image's
+// filesystem (its only layer dir, or a read-only overlay of its layers
+// mounted under ROOT/tmp for the step); an image the store lacks goes
+// through the puller, or fails with "pull access denied for X ...".
+//
+// Not supported yet: ONBUILD triggers of base images are recorded in the
+// config but not run; ADD --checksum/--keep-git-dir; parents that ADD
+// creates for an unpacked tar are 0755 root even when the image has them.
 class BuildExecutor
 {
 public:

@@ -6,11 +6,17 @@
 #include <engine/imagestore.h>
 
 #include <QDir>
+#include <QDate>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <thread>
 #include <unistd.h>
 
 using namespace Berth;
@@ -66,6 +72,33 @@ class tst_BuildExecutor : public QObject
                            [&out](const BuildStepEvent &e) { out.steps.append(e); }, run);
         out.id = exec.build();
         return out;
+    }
+
+    // A build over a context of `files` (path -> bytes) and a Dockerfile.
+    Outcome buildFiles(const QByteArray &dockerfile, const QList<QPair<QByteArray, QByteArray>> &files,
+                       BuildOptions options = {})
+    {
+        TarBuilder t;
+        t.file("Dockerfile", dockerfile);
+        for (const auto &f : files)
+            t.file(f.first, f.second);
+        const QString dir = m_tmp.filePath(QStringLiteral("ctx%1").arg(++m_n));
+        QDir().mkpath(dir);
+        const int fd = TarBuilder::toFd(t.build(), dir + QStringLiteral(".tar"));
+        auto ctx = BuildContext::extract(fd, dir);
+        ::close(fd);
+        if (!ctx)
+            qFatal("extract: %s", ctx.error().toString().c_str());
+        Outcome out{Digest(), {}, {}};
+        BuildExecutor exec(*m_store, *m_cache, *ctx, options, [&out](const QString &s) { out.text += s; },
+                           [&out](const BuildStepEvent &e) { out.steps.append(e); });
+        out.id = exec.build();
+        return out;
+    }
+    QString topLayer(const Digest &image)
+    {
+        auto rec = m_store->image(image);
+        return rec && !rec->chainIds.isEmpty() ? m_store->layers().diffPath(rec->chainIds.last()) : QString();
     }
 
     static int cachedSteps(const Outcome &o) { return int(o.text.count(QStringLiteral("Using cache"))); }
@@ -192,6 +225,142 @@ private slots:
                  QStringLiteral("The command '/bin/sh -c false' returned a non-zero code: 1"));
         QVERIFY(!m_store->resolve(QStringLiteral("failing:tag")));
         QCOMPARE(cachedSteps(failed), 2); // the steps before it stay cached
+    }
+
+    void addUnpacksLocalTarsAndCopiesFiles()
+    {
+        const QByteArray archive = TarBuilder().dir("inner").file("inner/file", "from the tar").build(TarBuilder::Compression::Gzip);
+        const QByteArray plainTar = TarBuilder().file("flat", "plain tar").build();
+        const Outcome o = buildFiles("FROM scratch\nADD a.tar.gz /x/\nADD b.tar /y\nADD plain.txt /p.txt\n",
+                                     {{"a.tar.gz", archive}, {"b.tar", plainTar}, {"plain.txt", "just a file"}});
+        QVERIFY2(o.id, o.id ? "" : qPrintable(msg(o.id.error())));
+        auto rec = m_store->image(*o.id);
+        QVERIFY(rec);
+        QCOMPARE(rec->chainIds.size(), 3);
+        const auto read = [](const QString &path) {
+            QFile f(path);
+            return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray("<missing>");
+        };
+        QCOMPARE(read(m_store->layers().diffPath(rec->chainIds.at(0)) + QStringLiteral("/x/inner/file")), QByteArray("from the tar"));
+        QCOMPARE(read(m_store->layers().diffPath(rec->chainIds.at(1)) + QStringLiteral("/y/flat")), QByteArray("plain tar"));
+        QCOMPARE(read(m_store->layers().diffPath(rec->chainIds.at(2)) + QStringLiteral("/p.txt")), QByteArray("just a file"));
+        QVERIFY(!QFile::exists(m_store->layers().diffPath(rec->chainIds.at(0)) + QStringLiteral("/x/a.tar.gz")));
+        const auto history = m_store->history(o.id->toString());
+        QVERIFY(history);
+        QVERIFY(history->first().createdBy.contains(QStringLiteral("ADD file:")));
+        // the same context again: all from the cache
+        const Outcome again = buildFiles("FROM scratch\nADD a.tar.gz /x/\nADD b.tar /y\nADD plain.txt /p.txt\n",
+                                         {{"a.tar.gz", archive}, {"b.tar", plainTar}, {"plain.txt", "just a file"}});
+        QVERIFY(again.id);
+        QCOMPARE(*again.id, *o.id);
+        QCOMPARE(cachedSteps(again), 3);
+    }
+
+    void addRefusesArchivesThatEscape()
+    {
+        const QByteArray evil = TarBuilder().file("../../escaped", "x").build();
+        const QList<Digest> before = m_store->imageIds();
+        const Outcome o = buildFiles("FROM scratch\nADD evil.tar /d/\n", {{"evil.tar", evil}});
+        QVERIFY(!o.id);
+        QVERIFY2(msg(o.id.error()).contains(QStringLiteral("ADD")), qPrintable(msg(o.id.error())));
+        QCOMPARE(m_store->imageIds(), before);
+        QVERIFY(!QFile::exists(m_store->root() + QStringLiteral("/escaped")));
+        QVERIFY(!QFile::exists(m_store->root() + QStringLiteral("/tmp/escaped")));
+    }
+
+    void addFetchesHttpUrls()
+    {
+        // a one-shot HTTP server on loopback, on a thread of its own (the
+        // build blocks this one)
+        const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        QVERIFY(listener >= 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        QVERIFY(::bind(listener, reinterpret_cast<sockaddr *>(&addr), sizeof addr) == 0);
+        QVERIFY(::listen(listener, 4) == 0);
+        socklen_t len = sizeof addr;
+        ::getsockname(listener, reinterpret_cast<sockaddr *>(&addr), &len);
+        const int port = ntohs(addr.sin_port);
+        std::thread server([listener] {
+            for (int i = 0; i < 2; ++i) {
+                const int c = ::accept(listener, nullptr, nullptr);
+                if (c < 0)
+                    return;
+                QByteArray request;
+                char buf[4096];
+                while (!request.contains("\r\n\r\n")) {
+                    const ssize_t n = ::read(c, buf, sizeof buf);
+                    if (n <= 0)
+                        break;
+                    request.append(buf, n);
+                }
+                const bool missing = request.startsWith("GET /missing");
+                const QByteArray body = missing ? QByteArray("no") : QByteArray("downloaded bytes");
+                const QByteArray reply = (missing ? QByteArray("HTTP/1.1 404 Not Found\r\n") : QByteArray("HTTP/1.1 200 OK\r\n"))
+                                         + "Content-Length: " + QByteArray::number(body.size())
+                                         + "\r\nLast-Modified: Wed, 01 Jan 2020 00:00:00 GMT\r\nConnection: close\r\n\r\n" + body;
+                (void)::write(c, reply.constData(), size_t(reply.size()));
+                ::close(c);
+            }
+        });
+        const QByteArray base = "http://127.0.0.1:" + QByteArray::number(port);
+        const Outcome o = buildFiles("FROM scratch\nADD " + base + "/dl/file.txt /d/\n", {});
+        const Outcome missing = buildFiles("FROM scratch\nADD " + base + "/missing/x /x\n", {});
+        ::shutdown(listener, SHUT_RDWR);
+        ::close(listener);
+        server.join();
+        QVERIFY2(o.id, o.id ? "" : qPrintable(msg(o.id.error())));
+        const QString path = topLayer(*o.id) + QStringLiteral("/d/file.txt");
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(f.readAll(), QByteArray("downloaded bytes"));
+        QCOMPARE(int(QFileInfo(path).permissions() & 0x7777), int(QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadUser | QFileDevice::WriteUser));
+        QCOMPARE(QFileInfo(path).lastModified().toUTC().date(), QDate(2020, 1, 1));
+        QVERIFY(!missing.id);
+        QVERIFY2(msg(missing.id.error()).contains(QStringLiteral("with status 404")), qPrintable(msg(missing.id.error())));
+        QVERIFY(QDir(m_store->root() + QStringLiteral("/tmp")).entryList({QStringLiteral("build-add-*")}, QDir::Files).isEmpty());
+    }
+
+    void copyFromAnEarlierStage()
+    {
+        const Outcome o = buildFiles("FROM scratch AS first\nCOPY a.txt /made/a.txt\n"
+                                     "FROM scratch\nCOPY --from=first /made/a.txt /copied\nCOPY --from=0 /made /dir\n",
+                                     {{"a.txt", "stage file"}});
+        QVERIFY2(o.id, o.id ? "" : qPrintable(msg(o.id.error())));
+        auto rec = m_store->image(*o.id);
+        QVERIFY(rec);
+        QCOMPARE(rec->chainIds.size(), 2);
+        QFile f(m_store->layers().diffPath(rec->chainIds.at(0)) + QStringLiteral("/copied"));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(f.readAll(), QByteArray("stage file"));
+        QVERIFY(QFile::exists(m_store->layers().diffPath(rec->chainIds.at(1)) + QStringLiteral("/dir/a.txt")));
+    }
+
+    void copyFromAMultiLayerStageMountsIt()
+    {
+        if (::geteuid() != 0)
+            QSKIP("mounting an overlay needs root");
+        const Outcome o = buildFiles("FROM scratch AS first\nCOPY a.txt /one/a.txt\nCOPY b.txt /two/b.txt\n"
+                                     "FROM scratch\nCOPY --from=first / /all/\n",
+                                     {{"a.txt", "A"}, {"b.txt", "B"}});
+        QVERIFY2(o.id, o.id ? "" : qPrintable(msg(o.id.error())));
+        const QString top = topLayer(*o.id);
+        QVERIFY(QFile::exists(top + QStringLiteral("/all/one/a.txt")));
+        QVERIFY(QFile::exists(top + QStringLiteral("/all/two/b.txt")));
+        // the view is unmounted and gone
+        QVERIFY(QDir(m_store->root() + QStringLiteral("/tmp")).entryList({QStringLiteral("build-from-*")}, QDir::Dirs).isEmpty());
+        QFile mounts(QStringLiteral("/proc/self/mountinfo"));
+        QVERIFY(mounts.open(QIODevice::ReadOnly));
+        QVERIFY(!mounts.readAll().contains(m_store->root().toUtf8()));
+    }
+
+    void copyFromAnImageThatCannotBePulled()
+    {
+        const Outcome o = buildFiles("FROM scratch\nCOPY --from=nosuch/image:v1 /x /x\n", {});
+        QVERIFY(!o.id);
+        QCOMPARE(o.id.error().code(), ErrorCode::NotFound);
+        QVERIFY2(msg(o.id.error()).contains(QStringLiteral("pull access denied for nosuch/image:v1")), qPrintable(msg(o.id.error())));
     }
 };
 
