@@ -10,7 +10,7 @@
 
 #include <sys/stat.h>
 
-namespace Berth::Cli {
+namespace Berth::Client {
 
 namespace {
 
@@ -165,4 +165,4 @@ QByteArray CredentialStore::registryAuthHeader(const QString &domain) const
     return QJsonDocument(o).toJson(QJsonDocument::Compact).toBase64(QByteArray::Base64UrlEncoding);
 }
 
-} // namespace Berth::Cli
+} // namespace Berth::Client
