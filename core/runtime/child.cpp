@@ -325,8 +325,9 @@ void setupMaskedAndReadonly(const ChildPlan &plan)
                                          "/proc/timer_list", "/proc/timer_stats", "/sys/devices/virtual/powercap",
                                          "/sys/firmware"};
     ChildFailure f;
+    int sharedTmpfs = -1; // one empty tmpfs for every masked directory
     for (const char *path : masked) {
-        if (!maskPath(path, f))
+        if (!maskPath(path, &sharedTmpfs, f))
             dieWith(f);
     }
     for (long cpu = 0; cpu < 4096; ++cpu) {
@@ -335,9 +336,11 @@ void setupMaskedAndReadonly(const ChildPlan &plan)
         if (access(base.data, F_OK) != 0)
             break;
         base.add("/thermal_throttle");
-        if (!maskPath(base.data, f))
+        if (!maskPath(base.data, &sharedTmpfs, f))
             dieWith(f);
     }
+    if (sharedTmpfs >= 0)
+        close(sharedTmpfs);
     static const char *const readonly[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
     for (const char *path : readonly) {
         if (!bindReadonlyInPlace(path, f))

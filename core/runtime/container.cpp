@@ -600,12 +600,13 @@ std::expected<Created, CommandError> createContainer(const ContainerSpec &spec, 
         auto shared = std::make_shared<PortProxy>(std::move(proxy));
         NetworkConfig config = spec.network;
         const bool detach = networkAttached;
-        mc.teardown = [shared, config, detach] {
-            (void)shared->stop();
+        mc.teardown = [shared, config, detach]() -> Status {
+            Status result = shared->stop();
             if (detach) {
                 if (auto st = detachContainer(config); !st)
-                    SHIM_WARN("%s", st.error().toString().c_str());
+                    result = st;
             }
+            return result;
         };
     }
     networkAttached = false;

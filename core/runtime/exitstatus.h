@@ -23,6 +23,9 @@ struct ExitStatus
     std::string toJson() const;
 };
 
-Status writeExitFile(int dirFd, const std::string &name, const ExitStatus &status);
+// Atomic (temp + rename); with durable, fsync'ed (file and directory) too.
+Status writeExitFile(int dirFd, const std::string &name, const ExitStatus &status, bool durable = true);
+// fsyncs a file written without durability and the directory holding it.
+Status syncFileAt(int dirFd, const std::string &name);
 
 } // namespace Berth::Runtime

@@ -219,19 +219,27 @@ void Monitor::finish()
     if (m_exit.startedAt.empty())
         m_exit.startedAt = m_exit.finishedAt;
     m_exit.error = m_execError;
-    if (auto st = writeExitFile(AT_FDCWD, m.exitFileName, m_exit); !st)
-        SHIM_ERROR("%s", st.error().toString().c_str());
+    // Renamed into place before any watcher is told (berthd reads it from
+    // the page cache); fsync'ed right after telling them, off their path.
+    const Status exitWrite = writeExitFile(AT_FDCWD, m.exitFileName, m_exit, false);
+    const bool exitWritten = static_cast<bool>(exitWrite);
+    if (!exitWritten)
+        SHIM_ERROR("%s", exitWrite.error().toString().c_str());
     m_state = State::Exited;
-    // Watchers get the final state; attached clients are closed once
-    // their output is written.
+    // Watchers get the final state at once (berthd answers `wait` from
+    // it), before the teardown; attached clients are closed once their
+    // output is written.
     const std::string state = stateJson() + "\n";
     for (auto &c : m_clients) {
         if (c->dead)
             continue;
-        if (c->mode == Client::Mode::Watch)
-            c->out += state;
-        c->closeWhenFlushed = true;
         c->inputDone = true;
+        if (c->mode == Client::Mode::Watch) {
+            c->out += state;
+            writeClient(*c);
+            continue;
+        }
+        c->closeWhenFlushed = true;
         if (c->out.empty()) {
             shutdown(c->fd.get(), SHUT_RDWR);
             c->dead = true;
@@ -241,16 +249,41 @@ void Monitor::finish()
     unlink(m.socketName.c_str());
     m.master.reset();
     m.stdoutRead.reset();
-    m.stderrRead.reset();
     m.stdinWrite.reset();
+    m.stderrRead.reset();
     m.syncFd.reset();
-    // Teardown after the exit status is on disk.
-    if (m.cgroup) {
-        if (auto st = m.cgroup->remove(); !st)
-            SHIM_WARN("%s", st.error().toString().c_str());
+    if (exitWritten) {
+        if (auto st = syncFileAt(AT_FDCWD, m.exitFileName); !st)
+            SHIM_ERROR("%s", st.error().toString().c_str());
     }
-    if (m.teardown)
-        m.teardown();
+    // Teardown after the exit status is on disk and reported. Watchers
+    // then learn whether nothing is left (berthd skips its own cleanup).
+    std::string failure;
+    if (m.cgroup) {
+        if (auto st = m.cgroup->remove(); !st) {
+            SHIM_WARN("%s", st.error().toString().c_str());
+            failure = st.error().toString();
+        }
+    }
+    if (m.teardown) {
+        if (auto st = m.teardown(); !st) {
+            SHIM_WARN("%s", st.error().toString().c_str());
+            if (failure.empty())
+                failure = st.error().toString();
+        }
+    }
+    nlohmann::json done;
+    done["teardown"] = failure.empty();
+    if (!failure.empty())
+        done["error"] = failure;
+    const std::string line = done.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    for (auto &c : m_clients) {
+        if (c->dead || c->mode != Client::Mode::Watch)
+            continue;
+        c->out += line;
+        c->closeWhenFlushed = true;
+        writeClient(*c);
+    }
 }
 
 void Monitor::acceptClients()

@@ -38,7 +38,9 @@ struct MonitorConfig
     bool stdinOnce = false;
     std::unique_ptr<LogWriter> log;     // nullptr for exec processes
     std::optional<Cgroup> cgroup;       // removed after the exit (container only)
-    std::function<void()> teardown;     // network and the like, after the exit
+    // Network and the like, after the exit; its result goes to watchers
+    // in the teardown line (README 4).
+    std::function<Status()> teardown;
 };
 
 class Monitor

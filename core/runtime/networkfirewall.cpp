@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
+#include <type_traits>
 #include <cstdint>
 #include <cerrno>
 #include <cstdio>
@@ -17,9 +19,66 @@ namespace Berth::Runtime {
 
 namespace {
 
+// libnftables (with libnftnl, libxtables, libjansson and libgmp behind it)
+// is loaded on first use, only by the bridge-mode paths: a shim for
+// --network none/host never maps it (the exec of every shim paid for its
+// relocations). Types and prototypes come from the header; the symbols
+// from dlsym.
+struct NftLibrary
+{
+    decltype(&::nft_ctx_new) nft_ctx_new = nullptr;
+    decltype(&::nft_ctx_free) nft_ctx_free = nullptr;
+    decltype(&::nft_ctx_output_set_flags) nft_ctx_output_set_flags = nullptr;
+    decltype(&::nft_ctx_buffer_output) nft_ctx_buffer_output = nullptr;
+    decltype(&::nft_ctx_buffer_error) nft_ctx_buffer_error = nullptr;
+    decltype(&::nft_ctx_get_output_buffer) nft_ctx_get_output_buffer = nullptr;
+    decltype(&::nft_ctx_get_error_buffer) nft_ctx_get_error_buffer = nullptr;
+    decltype(&::nft_run_cmd_from_buffer) nft_run_cmd_from_buffer = nullptr;
+};
+
+constexpr const char *kNftablesSoname = "libnftables.so.1";
+const NftLibrary *g_nft = nullptr; // set once loaded, before any context exists
+
+Result<const NftLibrary *> loadNftablesOnce()
+{
+    void *handle = dlopen(kNftablesSoname, RTLD_NOW | RTLD_LOCAL);
+    if (!handle) {
+        const char *why = dlerror();
+        return fail(ErrorCode::Unavailable, std::string("load ") + kNftablesSoname + " for the bridge firewall: "
+                                                + (why ? why : "unknown error"));
+    }
+    static NftLibrary lib;
+    bool ok = true;
+    auto bind = [&](auto &slot, const char *name) {
+        void *sym = dlsym(handle, name);
+        ok = ok && sym;
+        slot = reinterpret_cast<std::remove_reference_t<decltype(slot)>>(sym);
+    };
+    bind(lib.nft_ctx_new, "nft_ctx_new");
+    bind(lib.nft_ctx_free, "nft_ctx_free");
+    bind(lib.nft_ctx_output_set_flags, "nft_ctx_output_set_flags");
+    bind(lib.nft_ctx_buffer_output, "nft_ctx_buffer_output");
+    bind(lib.nft_ctx_buffer_error, "nft_ctx_buffer_error");
+    bind(lib.nft_ctx_get_output_buffer, "nft_ctx_get_output_buffer");
+    bind(lib.nft_ctx_get_error_buffer, "nft_ctx_get_error_buffer");
+    bind(lib.nft_run_cmd_from_buffer, "nft_run_cmd_from_buffer");
+    if (!ok) {
+        dlclose(handle);
+        return fail(ErrorCode::Unavailable, std::string(kNftablesSoname) + " lacks a libnftables 1.x symbol");
+    }
+    g_nft = &lib; // the handle stays open for the process's life
+    return g_nft;
+}
+
+Result<const NftLibrary *> loadNftables()
+{
+    static const Result<const NftLibrary *> loaded = loadNftablesOnce();
+    return loaded;
+}
+
 struct NftDeleter
 {
-    void operator()(nft_ctx *ctx) const { nft_ctx_free(ctx); }
+    void operator()(nft_ctx *ctx) const { g_nft->nft_ctx_free(ctx); }
 };
 using NftContext = std::unique_ptr<nft_ctx, NftDeleter>;
 
@@ -49,12 +108,15 @@ Status checkBridgeName(const std::string &bridge)
 
 Result<NftContext> openContext()
 {
-    NftContext ctx(nft_ctx_new(NFT_CTX_DEFAULT));
+    auto nft = loadNftables();
+    if (!nft)
+        return std::unexpected(nft.error());
+    NftContext ctx((*nft)->nft_ctx_new(NFT_CTX_DEFAULT));
     if (!ctx)
         return fail(ErrorCode::Io, "open an nftables context", ENOMEM);
     // JSON in and out: no quoting problems with table and chain names.
-    nft_ctx_output_set_flags(ctx.get(), NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_HANDLE);
-    if (nft_ctx_buffer_output(ctx.get()) != 0 || nft_ctx_buffer_error(ctx.get()) != 0)
+    g_nft->nft_ctx_output_set_flags(ctx.get(), NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_HANDLE);
+    if (g_nft->nft_ctx_buffer_output(ctx.get()) != 0 || g_nft->nft_ctx_buffer_error(ctx.get()) != 0)
         return fail(ErrorCode::Io, "buffer nftables output", ENOMEM);
     return ctx;
 }
@@ -62,13 +124,13 @@ Result<NftContext> openContext()
 // Runs one command; its JSON output on success.
 Result<nlohmann::json> run(nft_ctx *ctx, const std::string &command, const std::string &operation)
 {
-    if (nft_run_cmd_from_buffer(ctx, command.c_str()) != 0) {
-        std::string message = nft_ctx_get_error_buffer(ctx);
+    if (g_nft->nft_run_cmd_from_buffer(ctx, command.c_str()) != 0) {
+        std::string message = g_nft->nft_ctx_get_error_buffer(ctx);
         while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
             message.pop_back();
         return fail(ErrorCode::Io, operation + ": nftables: " + message);
     }
-    const char *output = nft_ctx_get_output_buffer(ctx);
+    const char *output = g_nft->nft_ctx_get_output_buffer(ctx);
     if (!output || !*output)
         return nlohmann::json::object();
     nlohmann::json parsed = nlohmann::json::parse(output, nullptr, /*allow_exceptions=*/false);

@@ -259,6 +259,11 @@ bool bindReadonlyInPlace(const char *path, ChildFailure &failure)
 
 bool maskPath(const char *path, ChildFailure &failure)
 {
+    return maskPath(path, nullptr, failure);
+}
+
+bool maskPath(const char *path, int *sharedTmpfs, ChildFailure &failure)
+{
     int target = openat2Raw(AT_FDCWD, path, O_PATH | O_NOFOLLOW, 0, RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
     if (target < 0) {
         if (errno == ENOENT || errno == ELOOP)
@@ -272,10 +277,22 @@ bool maskPath(const char *path, ChildFailure &failure)
         return setFailure(failure, "stat masked path", path, err);
     }
     bool ok;
-    if (S_ISDIR(st.st_mode)) {
+    if (S_ISDIR(st.st_mode) && sharedTmpfs && *sharedTmpfs >= 0) {
+        // A bind keeps the mount attributes of what it clones: empty,
+        // read-only, nosuid, nodev, noexec. Nothing can be written to it,
+        // so one superblock masks every directory.
+        ok = mountBind(*sharedTmpfs, "", false, false, target, path, failure);
+    } else if (S_ISDIR(st.st_mode)) {
         static const char *const options[] = {"size=0", "mode=755", nullptr};
         ok = mountFresh("tmpfs", "tmpfs", options, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
                         target, path, failure);
+        if (ok && sharedTmpfs) {
+            // The root of the tmpfs just mounted (target names the directory below).
+            *sharedTmpfs = openat2Raw(AT_FDCWD, path, O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
+                                      RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+            if (*sharedTmpfs < 0)
+                ok = setFailure(failure, "open the masking tmpfs at", path, errno);
+        }
     } else {
         // The container's /dev/null must really be the null device
         // (CVE-2025-31133: a swapped /dev/null would unmask the path).

@@ -46,6 +46,10 @@ bool bindReadonlyInPlace(const char *path, ChildFailure &failure);
 // Masks `path` (below the current root): /dev/null over a file (checked to
 // be c 1:3), a read-only empty tmpfs over a directory. Missing: nothing.
 bool maskPath(const char *path, ChildFailure &failure);
+// The same, where every masked directory after the first gets a bind of the
+// first one's empty read-only tmpfs (*sharedTmpfs: -1 at first, then an
+// O_PATH fd of it for the caller to close) instead of a tmpfs of its own.
+bool maskPath(const char *path, int *sharedTmpfs, ChildFailure &failure);
 
 // Mounts overlayfs (lower dirs top first, nullptr-terminated) on `target`
 // (a host path), with redirect_dir and metacopy off.
