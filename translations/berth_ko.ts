@@ -193,6 +193,48 @@ CMD [&quot;bash&quot;]</translation>
         <source>Line %1, column %2</source>
         <translation>%1행, %2열</translation>
     </message>
+    <message>
+        <source>Problems</source>
+        <translation>문제</translation>
+    </message>
+    <message>
+        <source>Go to Problems</source>
+        <translation>문제 목록으로 이동</translation>
+    </message>
+    <message>
+        <source>Problems list (%1)</source>
+        <translation>문제 목록 (%1)</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <source>No problems</source>
+        <translation>문제 없음</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n note(s)</source>
+        <translation>
+            <numerusform>참고 %n개</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1, %2</source>
+        <translation>%1, %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n error(s)</source>
+        <translation>
+            <numerusform>오류 %n개</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n warning(s)</source>
+        <translation>
+            <numerusform>경고 %n개</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>Berth::Gui::ContainerListModel</name>
@@ -494,6 +536,88 @@ CMD [&quot;bash&quot;]</translation>
         <source>Could not remove %1: %2</source>
         <extracomment>%1 is a container name, %2 the reason</extracomment>
         <translation>%1을(를) 삭제하지 못했습니다: %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>Cancelled: %1 (%n not started).</source>
+        <translation>
+            <numerusform>취소됨: %1 (%n개는 시작하지 않음).</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1: %n failed (%2).</source>
+        <extracomment>%1 is the action (&quot;Stopping 3 containers&quot;), %2 the names that failed</extracomment>
+        <translation>
+            <numerusform>%1: %n개 실패 (%2).</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Starting %n container(s)</source>
+        <translation>
+            <numerusform>컨테이너 %n개 시작 중</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Stopping %n container(s)</source>
+        <translation>
+            <numerusform>컨테이너 %n개 정지 중</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Restarting %n container(s)</source>
+        <translation>
+            <numerusform>컨테이너 %n개 재시작 중</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Killing %n container(s)</source>
+        <translation>
+            <numerusform>컨테이너 %n개 강제 종료 중</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Removing %n container(s)</source>
+        <translation>
+            <numerusform>컨테이너 %n개 삭제 중</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Berth::Gui::DiagnosticModel</name>
+    <message>
+        <source>Error</source>
+        <translation>오류</translation>
+    </message>
+    <message>
+        <source>Warning</source>
+        <translation>경고</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>참고</translation>
+    </message>
+    <message>
+        <source>%1:%2</source>
+        <translation>%1:%2</translation>
+    </message>
+    <message>
+        <source>%1 on line %2, column %3: %4</source>
+        <translation>%2행 %3열의 %1: %4</translation>
+    </message>
+    <message>
+        <source>Severity</source>
+        <translation>심각도</translation>
+    </message>
+    <message>
+        <source>Line</source>
+        <translation>행</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>메시지</translation>
+    </message>
+    <message>
+        <source>Rule</source>
+        <translation>규칙</translation>
     </message>
 </context>
 <context>
@@ -970,6 +1094,42 @@ CMD [&quot;bash&quot;]</translation>
         <source>Tar archives (*.tar)</source>
         <translation>tar 아카이브 (*.tar)</translation>
     </message>
+    <message>
+        <source>Pull…</source>
+        <translation>가져오기(Pull)…</translation>
+    </message>
+    <message>
+        <source>Download an image from a registry (%1)</source>
+        <translation>레지스트리에서 이미지를 내려받습니다 (%1)</translation>
+    </message>
+    <message>
+        <source>Push</source>
+        <translation>올리기(Push)</translation>
+    </message>
+    <message>
+        <source>Upload the selected tag to its registry (%1)</source>
+        <translation>선택한 태그를 해당 레지스트리에 올립니다 (%1)</translation>
+    </message>
+    <message>
+        <source>Log In…</source>
+        <translation>로그인…</translation>
+    </message>
+    <message>
+        <source>Store credentials for a registry, as “berth login” does (%1)</source>
+        <translation>“berth login”처럼 레지스트리 자격 증명을 저장합니다 (%1)</translation>
+    </message>
+    <message>
+        <source>Pulling %1</source>
+        <translation>%1 내려받는 중</translation>
+    </message>
+    <message>
+        <source>Pushing %1</source>
+        <translation>%1 올리는 중</translation>
+    </message>
+    <message>
+        <source>Logged in to %1.</source>
+        <translation>%1에 로그인했습니다.</translation>
+    </message>
 </context>
 <context>
     <name>Berth::Gui::JsonTreeModel</name>
@@ -1003,6 +1163,77 @@ CMD [&quot;bash&quot;]</translation>
     <message>
         <source>Collapse All</source>
         <translation>모두 접기</translation>
+    </message>
+</context>
+<context>
+    <name>Berth::Gui::LayerProgressModel</name>
+    <message>
+        <source>Waiting to download</source>
+        <translation>내려받기 대기 중</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>대기 중</translation>
+    </message>
+    <message>
+        <source>Downloading</source>
+        <translation>내려받는 중</translation>
+    </message>
+    <message>
+        <source>Verifying checksum</source>
+        <translation>체크섬 확인 중</translation>
+    </message>
+    <message>
+        <source>Download complete</source>
+        <translation>내려받기 완료</translation>
+    </message>
+    <message>
+        <source>Extracting</source>
+        <translation>압축 푸는 중</translation>
+    </message>
+    <message>
+        <source>Pull complete</source>
+        <translation>가져오기 완료</translation>
+    </message>
+    <message>
+        <source>Already exists</source>
+        <translation>이미 있음</translation>
+    </message>
+    <message>
+        <source>Preparing</source>
+        <translation>준비 중</translation>
+    </message>
+    <message>
+        <source>Pushing</source>
+        <translation>올리는 중</translation>
+    </message>
+    <message>
+        <source>Pushed</source>
+        <translation>올리기 완료</translation>
+    </message>
+    <message>
+        <source>Layer already exists</source>
+        <translation>레이어가 이미 있음</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>%1 / %2</translation>
+    </message>
+    <message>
+        <source>Layer %1: %2</source>
+        <translation>레이어 %1: %2</translation>
+    </message>
+    <message>
+        <source>Layer</source>
+        <translation>레이어</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>상태</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>진행</translation>
     </message>
 </context>
 <context>
@@ -1088,6 +1319,65 @@ CMD [&quot;bash&quot;]</translation>
         <translation>
             <numerusform>%n개 일치</numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>Berth::Gui::LoginDialog</name>
+    <message>
+        <source>Log In to a Registry</source>
+        <translation>레지스트리에 로그인</translation>
+    </message>
+    <message>
+        <source>Registry</source>
+        <translation>레지스트리</translation>
+    </message>
+    <message>
+        <source>Username</source>
+        <translation>사용자 이름</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>비밀번호</translation>
+    </message>
+    <message>
+        <source>Log In</source>
+        <translation>로그인</translation>
+    </message>
+    <message>
+        <source>&amp;Registry:</source>
+        <translation>레지스트리(&amp;R):</translation>
+    </message>
+    <message>
+        <source>&amp;Username:</source>
+        <translation>사용자 이름(&amp;U):</translation>
+    </message>
+    <message>
+        <source>Pass&amp;word:</source>
+        <translation>비밀번호(&amp;W):</translation>
+    </message>
+    <message>
+        <source>The credentials are checked by the engine and stored in %1, where “berth login” keeps them.</source>
+        <translation>자격 증명은 엔진이 확인한 뒤 “berth login”과 같은 파일인 %1에 저장됩니다.</translation>
+    </message>
+    <message>
+        <source>Enter a username.</source>
+        <translation>사용자 이름을 입력하세요.</translation>
+    </message>
+    <message>
+        <source>Enter a password.</source>
+        <translation>비밀번호를 입력하세요.</translation>
+    </message>
+    <message>
+        <source>Checking the credentials with %1…</source>
+        <translation>%1에서 자격 증명을 확인하는 중…</translation>
+    </message>
+    <message>
+        <source>Login failed: %1</source>
+        <translation>로그인 실패: %1</translation>
+    </message>
+    <message>
+        <source>Could not save the credentials: %1</source>
+        <translation>자격 증명을 저장하지 못했습니다: %1</translation>
     </message>
 </context>
 <context>
@@ -1204,6 +1494,18 @@ CMD [&quot;bash&quot;]</translation>
         <source>Dismiss</source>
         <translation>닫기</translation>
     </message>
+    <message>
+        <source>Details…</source>
+        <translation>자세히…</translation>
+    </message>
+    <message>
+        <source>Show the full message (%1)</source>
+        <translation>전체 메시지 보기 (%1)</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>자세히</translation>
+    </message>
 </context>
 <context>
     <name>Berth::Gui::ProgressPanel</name>
@@ -1218,6 +1520,55 @@ CMD [&quot;bash&quot;]</translation>
     <message>
         <source>%1 of %2</source>
         <translation>%2 중 %1</translation>
+    </message>
+    <message>
+        <source>Layers of %1</source>
+        <translation>%1의 레이어</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 of %n layer(s) done</source>
+        <translation>
+            <numerusform>레이어 %n개 중 %1개 완료</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Berth::Gui::PullDialog</name>
+    <message>
+        <source>Pull Image</source>
+        <translation>이미지 가져오기</translation>
+    </message>
+    <message>
+        <source>e.g. busybox, debian:12, localhost:5000/app:1</source>
+        <translation>예: busybox, debian:12, localhost:5000/app:1</translation>
+    </message>
+    <message>
+        <source>Image reference</source>
+        <translation>이미지 참조</translation>
+    </message>
+    <message>
+        <source>Platform</source>
+        <translation>플랫폼</translation>
+    </message>
+    <message>
+        <source>Leave empty for the engine&apos;s own platform</source>
+        <translation>비워 두면 엔진의 플랫폼을 씁니다</translation>
+    </message>
+    <message>
+        <source>Pull</source>
+        <translation>가져오기</translation>
+    </message>
+    <message>
+        <source>&amp;Image:</source>
+        <translation>이미지(&amp;I):</translation>
+    </message>
+    <message>
+        <source>&amp;Platform:</source>
+        <translation>플랫폼(&amp;P):</translation>
+    </message>
+    <message>
+        <source>Not a valid image reference: %1</source>
+        <translation>올바른 이미지 참조가 아닙니다: %1</translation>
     </message>
 </context>
 <context>

@@ -1,4 +1,5 @@
 #include "application.h"
+#include "benchprobe.h"
 #include "translations.h"
 
 #include <client/endpoint.h>
@@ -58,5 +59,6 @@ int main(int argc, char *argv[])
 
     Berth::Gui::Application berth(options);
     berth.start();
+    Berth::Gui::BenchProbe::installIfRequested(berth.mainWindow());
     return app.exec();
 }

@@ -17,7 +17,8 @@ bool Translations::load(const QLocale &locale, const QString &directory)
 {
     unload();
     auto berth = std::make_unique<QTranslator>();
-    if (!berth->load(locale, QStringLiteral("berth"), QStringLiteral("_"), directory))
+    if (!berth->load(locale, QStringLiteral("berth"), QStringLiteral("_"), directory)
+        && !berth->load(QStringLiteral("berth_en"), directory))
         return false;
     QCoreApplication::installTranslator(berth.get());
     m_translators.push_back(std::move(berth));

@@ -22,8 +22,9 @@ public:
     Translations &operator=(const Translations &) = delete;
 
     // Loads berth_<lang>.qm for locale from directory and installs it; also
-    // Qt's own qtbase catalogue when one exists. False when Berth has no
-    // catalogue for the locale (English needs none).
+    // Qt's own qtbase catalogue when one exists. A locale Berth has no
+    // catalogue for gets the English one, which holds only the plural forms
+    // ("1 image", "2 images"); false when not even that exists.
     bool load(const QLocale &locale, const QString &directory = QStringLiteral(":/i18n"));
     void unload();
 

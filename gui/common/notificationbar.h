@@ -3,6 +3,7 @@
 #include <QFrame>
 
 class QLabel;
+class QPushButton;
 
 namespace Berth::Gui {
 
@@ -15,11 +16,17 @@ public:
 
     explicit NotificationBar(QWidget *parent = nullptr);
 
-    void showMessage(const QString &text, Kind kind = Kind::Information);
+    // `details` (the engine's full message, the action, the objects) is
+    // shown on demand with the Details button, never in the bar itself.
+    void showMessage(const QString &text, Kind kind = Kind::Information, const QString &details = {});
     QString text() const;
+    QString details() const { return m_details; }
+    void showDetails();
 
 private:
     QLabel *m_label = nullptr;
+    QPushButton *m_detailsButton = nullptr;
+    QString m_details;
 };
 
 } // namespace Berth::Gui

@@ -14,6 +14,8 @@
 #include <common/errors.h>
 #include <common/errortext.h>
 #include <common/jsontreeview.h>
+#include <common/progresspanel.h>
+#include <common/progresstask.h>
 #include <common/tablemodel.h>
 
 #include <QAction>
@@ -30,6 +32,7 @@
 #include <QLocale>
 #include <QMenu>
 #include <QMessageBox>
+#include <QPointer>
 #include <QPushButton>
 #include <QScrollBar>
 #include <QSplitter>
@@ -41,6 +44,7 @@
 #include <QUrl>
 #include <QVBoxLayout>
 
+#include <memory>
 #include <optional>
 
 namespace Berth::Gui {
@@ -212,6 +216,8 @@ ContainersPage::ContainersPage(EngineConnection *connection, QAbstractItemModel 
     layout->addLayout(top);
     layout->addWidget(toolbar);
     layout->addWidget(m_stack, 1);
+    m_progress = new ProgressPanel(this);
+    layout->addWidget(m_progress);
 
     for (auto signal : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved}) {
         connect(m_proxy, signal, this, [this] {
@@ -635,55 +641,146 @@ void ContainersPage::warn(const QString &text)
     emit notify(text, NotificationBar::Kind::Warning);
 }
 
-void ContainersPage::each(const QStringList &ids, Client::EngineClient *client, const QString &failure,
+namespace {
+
+// One bulk action in flight: at most a few requests at a time, the rest
+// waiting; Cancel drops the waiting ones (requests already sent finish in
+// the engine: an HTTP stop cannot be taken back).
+class BulkRun : public QObject
+{
+public:
+    static constexpr int MaxInFlight = 4;
+
+    BulkRun(ProgressTask *task, QObject *parent)
+        : QObject(parent)
+        , m_task(task)
+    {}
+
+    struct Item
+    {
+        QString id;
+        QString name;
+    };
+    QList<Item> pending;
+    int inFlight = 0;
+    int notStarted = 0;
+    QStringList failedNames;
+    QStringList details;
+    ProgressTask *task() const { return m_task; }
+
+private:
+    QPointer<ProgressTask> m_task;
+};
+
+} // namespace
+
+void ContainersPage::each(const QStringList &ids, Client::EngineClient *client, const QString &title,
+                          const QString &failure,
                           const std::function<QFuture<Status>(const Client::ContainerApi &, const QString &)> &call)
 {
-    if (!client)
+    if (!client || ids.isEmpty())
         return;
     const Client::ContainerApi api(client);
+    auto *task = new ProgressTask(title, int(ids.size()), this);
+    auto *run = new BulkRun(task, this);
     for (const QString &id : ids) {
         const int row = m_model->rowOf(id);
-        const QString name = row >= 0 ? m_model->container(row).name() : id.left(12);
-        onResultReady(call(api, id), this, [this, failure, name](const Status &result) {
-            if (!result)
-                warn(failure.arg(name, errorText(result.error())));
-        });
+        run->pending.append({id, row >= 0 ? m_model->container(row).name() : id.left(12)});
     }
+    m_progress->addTask(task);
+
+    // Reports once: when the last request is back, or at once on Cancel.
+    auto report = [this, run, title, failure](bool cancelled) {
+        const int failed = int(run->failedNames.size());
+        if (cancelled) {
+            emit notify(tr("Cancelled: %1 (%n not started).", nullptr, run->notStarted).arg(title),
+                        NotificationBar::Kind::Information, run->details.join(QLatin1Char('\n')));
+        } else if (failed == 1 && run->task()->total() == 1) {
+            warn(failure.arg(run->failedNames.constFirst(), run->details.constFirst().section(QStringLiteral(": "), 1, -1)));
+        } else if (failed > 0) {
+            //: %1 is the action ("Stopping 3 containers"), %2 the names that failed
+            emit notify(tr("%1: %n failed (%2).", nullptr, failed).arg(title, run->failedNames.join(QStringLiteral(", "))),
+                        NotificationBar::Kind::Warning, run->details.join(QLatin1Char('\n')));
+        }
+    };
+    auto launch = std::make_shared<std::function<void()>>();
+    std::weak_ptr<std::function<void()>> weakLaunch = launch;
+    *launch = [this, api, run, call, report, weakLaunch] {
+        ProgressTask *task = run->task();
+        while (task && !task->isCancelRequested() && run->inFlight < BulkRun::MaxInFlight && !run->pending.isEmpty()) {
+            const BulkRun::Item item = run->pending.takeFirst();
+            ++run->inFlight;
+            auto keep = weakLaunch.lock();
+            onResultReady(call(api, item.id), run, [run, item, report, keep](const Status &result) {
+                --run->inFlight;
+                if (!result) {
+                    run->failedNames.append(item.name);
+                    run->details.append(item.name + QStringLiteral(": ") + errorText(result.error()));
+                }
+                ProgressTask *task = run->task();
+                if (task && !task->isFinished()) {
+                    task->stepDone(bool(result));
+                    if (task->isFinished())
+                        report(false);
+                    else
+                        (*keep)();
+                }
+                if (run->inFlight == 0 && (!task || task->isFinished()))
+                    run->deleteLater();
+            });
+        }
+    };
+    connect(task, &ProgressTask::cancelRequested, run, [run, report] {
+        run->notStarted = int(run->pending.size());
+        run->pending.clear();
+        run->task()->finish();
+        report(true);
+        if (run->inFlight == 0)
+            run->deleteLater();
+    });
+    connect(task, &ProgressTask::finished, task, &QObject::deleteLater);
+    // The launcher lives as long as a request needs it (each callback holds it).
+    (*launch)();
 }
 
 void ContainersPage::startContainers(const QStringList &ids)
 {
-    //: %1 is a container name, %2 the reason
-    each(ids, m_connection->client(), tr("Could not start %1: %2"),
+    each(ids, m_connection->client(), tr("Starting %n container(s)", nullptr, int(ids.size())),
+         //: %1 is a container name, %2 the reason
+         tr("Could not start %1: %2"),
          [](const Client::ContainerApi &api, const QString &id) { return api.start(id); });
 }
 
 void ContainersPage::stopContainers(const QStringList &ids)
 {
     // A stop may take the container's whole grace period before it answers.
-    //: %1 is a container name, %2 the reason
-    each(ids, m_connection->patientClient(), tr("Could not stop %1: %2"),
+    each(ids, m_connection->patientClient(), tr("Stopping %n container(s)", nullptr, int(ids.size())),
+         //: %1 is a container name, %2 the reason
+         tr("Could not stop %1: %2"),
          [](const Client::ContainerApi &api, const QString &id) { return api.stop(id); });
 }
 
 void ContainersPage::restartContainers(const QStringList &ids)
 {
-    //: %1 is a container name, %2 the reason
-    each(ids, m_connection->patientClient(), tr("Could not restart %1: %2"),
+    each(ids, m_connection->patientClient(), tr("Restarting %n container(s)", nullptr, int(ids.size())),
+         //: %1 is a container name, %2 the reason
+         tr("Could not restart %1: %2"),
          [](const Client::ContainerApi &api, const QString &id) { return api.restart(id); });
 }
 
 void ContainersPage::killContainers(const QStringList &ids)
 {
-    //: %1 is a container name, %2 the reason
-    each(ids, m_connection->client(), tr("Could not kill %1: %2"),
+    each(ids, m_connection->client(), tr("Killing %n container(s)", nullptr, int(ids.size())),
+         //: %1 is a container name, %2 the reason
+         tr("Could not kill %1: %2"),
          [](const Client::ContainerApi &api, const QString &id) { return api.kill(id); });
 }
 
 void ContainersPage::removeContainers(const QStringList &ids, bool force)
 {
-    //: %1 is a container name, %2 the reason
-    each(ids, m_connection->patientClient(), tr("Could not remove %1: %2"),
+    each(ids, m_connection->patientClient(), tr("Removing %n container(s)", nullptr, int(ids.size())),
+         //: %1 is a container name, %2 the reason
+         tr("Could not remove %1: %2"),
          [force](const Client::ContainerApi &api, const QString &id) { return api.remove(id, force); });
 }
 

@@ -33,6 +33,7 @@ class ContainerListModel;
 class EngineConnection;
 class JsonTreeView;
 class LogView;
+class ProgressPanel;
 class StatsGraph;
 class TableModel;
 struct RunOptions;
@@ -52,6 +53,7 @@ public:
     ContainersPage(EngineConnection *connection, QAbstractItemModel *events, QWidget *parent = nullptr);
     ~ContainersPage() override;
 
+    ProgressPanel *progressPanel() const { return m_progress; }
     ContainerListModel *model() const { return m_model; }
     ContainerFilterProxy *proxy() const { return m_proxy; }
     QTableView *tableView() const { return m_table; }
@@ -87,7 +89,7 @@ public:
     void askRun(const QString &image = {});
 
 signals:
-    void notify(const QString &text, Berth::Gui::NotificationBar::Kind kind);
+    void notify(const QString &text, Berth::Gui::NotificationBar::Kind kind, const QString &details = QString());
     void reloaded();
     // A container named by an event was re-read and applied.
     void containerRefreshed(const QString &id);
@@ -107,12 +109,16 @@ private:
     void updateStatsStreams();
     void onStats(const QString &id, const Client::StatsSample &sample);
     // Runs call for each id; a failure shows `failure` (%1 name, %2 reason).
-    void each(const QStringList &ids, Client::EngineClient *client, const QString &failure,
+    // With several ids (or a slow action) the run shows in the progress
+    // panel as `title` with Cancel; failures end in one notification whose
+    // details hold each engine message.
+    void each(const QStringList &ids, Client::EngineClient *client, const QString &title, const QString &failure,
               const std::function<QFuture<Status>(const Client::ContainerApi &, const QString &)> &call);
     void askRemove();
     void askRename();
     void warn(const QString &text);
 
+    ProgressPanel *m_progress = nullptr;
     EngineConnection *m_connection = nullptr;
     ContainerListModel *m_model = nullptr;
     ContainerFilterProxy *m_proxy = nullptr;

@@ -1,9 +1,11 @@
 #include "buildpage.h"
 
 #include "codeeditor.h"
+#include "diagnosticmodel.h"
 #include "syntaxhighlighting.h"
 
 #include <common/errortext.h>
+#include <dockerfile/parser.h>
 
 #include <QAction>
 #include <QDir>
@@ -11,6 +13,13 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFutureWatcher>
+#include <QHeaderView>
+#include <QPointer>
+#include <QSplitter>
+#include <QTableView>
+#include <QTimer>
+#include <QtConcurrent/QtConcurrentRun>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QMessageBox>
@@ -76,11 +85,61 @@ BuildPage::BuildPage(const SyntaxHighlighting *highlighting, QWidget *parent)
     footer->addWidget(m_fileLabel, 1);
     footer->addWidget(m_positionLabel);
 
+    m_diagnostics = new DiagnosticModel(this);
+    m_problemsView = new QTableView(this);
+    m_problemsView->setObjectName(QStringLiteral("problemsView"));
+    m_problemsView->setAccessibleName(tr("Problems"));
+    m_problemsView->setModel(m_diagnostics);
+    m_problemsView->verticalHeader()->hide();
+    m_problemsView->setShowGrid(false);
+    m_problemsView->setWordWrap(false);
+    m_problemsView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_problemsView->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_problemsView->horizontalHeader()->setSectionResizeMode(DiagnosticModel::SeverityColumn, QHeaderView::ResizeToContents);
+    m_problemsView->horizontalHeader()->setSectionResizeMode(DiagnosticModel::LineColumn, QHeaderView::ResizeToContents);
+    m_problemsView->horizontalHeader()->setSectionResizeMode(DiagnosticModel::MessageColumn, QHeaderView::Stretch);
+    m_problemsView->horizontalHeader()->setSectionResizeMode(DiagnosticModel::RuleColumn, QHeaderView::ResizeToContents);
+    // Enter or a double click on a problem jumps to it.
+    connect(m_problemsView, &QAbstractItemView::activated, this, [this](const QModelIndex &index) {
+        m_editor->goTo(index.data(DiagnosticModel::LineRole).toInt(), index.data(DiagnosticModel::ColumnRole).toInt());
+    });
+    m_problemsSummary = new QLabel(this);
+    m_problemsSummary->setObjectName(QStringLiteral("problemsSummary"));
+    auto *problemsAction = new QAction(tr("Go to Problems"), this);
+    problemsAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_M));
+    problemsAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(problemsAction, &QAction::triggered, this, [this] {
+        m_problemsView->setFocus();
+        if (!m_problemsView->currentIndex().isValid() && m_diagnostics->rowCount() > 0)
+            m_problemsView->setCurrentIndex(m_diagnostics->index(0, 0));
+    });
+    addAction(problemsAction);
+    m_problemsSummary->setToolTip(tr("Problems list (%1)").arg(problemsAction->shortcut().toString(QKeySequence::NativeText)));
+    footer->insertWidget(1, m_problemsSummary);
+
+    auto *problemsBox = new QWidget(this);
+    auto *problemsLayout = new QVBoxLayout(problemsBox);
+    problemsLayout->setContentsMargins(0, 0, 0, 0);
+    problemsLayout->addWidget(m_problemsView);
+    auto *splitter = new QSplitter(Qt::Vertical, this);
+    splitter->addWidget(m_editor);
+    splitter->addWidget(problemsBox);
+    splitter->setStretchFactor(0, 4);
+    splitter->setStretchFactor(1, 1);
+
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(header);
     layout->addWidget(m_errorLabel);
-    layout->addWidget(m_editor, 1);
+    layout->addWidget(splitter, 1);
     layout->addLayout(footer);
+
+    // Live diagnostics: parse a moment after the last keystroke.
+    m_checkTimer = new QTimer(this);
+    m_checkTimer->setSingleShot(true);
+    m_checkTimer->setInterval(250);
+    connect(m_checkTimer, &QTimer::timeout, this, &BuildPage::startCheck);
+    connect(m_editor->document(), &QTextDocument::contentsChanged, m_checkTimer, qOverload<>(&QTimer::start));
+    startCheck();
 
     connect(m_editor->document(), &QTextDocument::modificationChanged, this, &BuildPage::updateTitle);
     connect(m_editor, &QPlainTextEdit::cursorPositionChanged, this, &BuildPage::updateCursorPosition);
@@ -171,6 +230,57 @@ void BuildPage::updateTitle()
 {
     const QString name = m_filePath.isEmpty() ? tr("Untitled Dockerfile") : QDir::toNativeSeparators(m_filePath);
     m_fileLabel->setText(m_editor->document()->isModified() ? tr("%1 (modified)").arg(name) : name);
+}
+
+void BuildPage::checkNow()
+{
+    m_checkTimer->stop();
+    startCheck();
+}
+
+void BuildPage::startCheck()
+{
+    const int generation = ++m_checkGeneration;
+    const QString text = m_editor->toPlainText();
+    // The parser is pure and fast, but a big file must not stall typing:
+    // it runs on the global pool and only the newest parse is applied.
+    auto *watcher = new QFutureWatcher<QList<Dockerfile::Diagnostic>>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation] {
+        watcher->deleteLater();
+        if (watcher->future().resultCount() > 0)
+            applyDiagnostics(generation, watcher->future().result());
+    });
+    watcher->setFuture(QtConcurrent::run([text] {
+        return text.trimmed().isEmpty() ? QList<Dockerfile::Diagnostic>{} : Dockerfile::Parser::parse(QStringView(text)).diagnostics;
+    }));
+}
+
+void BuildPage::applyDiagnostics(int generation, const QList<Dockerfile::Diagnostic> &diagnostics)
+{
+    if (generation != m_checkGeneration)
+        return; // the text changed again: a newer parse is on its way
+    m_diagnostics->setDiagnostics(diagnostics);
+    QList<CodeEditor::Marker> markers;
+    for (const Dockerfile::Diagnostic &d : diagnostics) {
+        CodeEditor::Marker marker;
+        marker.line = d.range.start.line;
+        marker.column = d.range.start.column;
+        marker.endLine = d.range.end.line;
+        marker.endColumn = d.range.end.column;
+        marker.color = d.severity == Dockerfile::Severity::Error     ? QColor(0xd7, 0x3a, 0x49)
+                       : d.severity == Dockerfile::Severity::Warning ? QColor(0xd4, 0x8a, 0x00)
+                                                                     : QColor(0x3a, 0x7b, 0xd5);
+        marker.message = tr("%1: %2").arg(DiagnosticModel::severityText(d.severity), d.message);
+        markers.append(marker);
+    }
+    m_editor->setMarkers(markers);
+    const int errors = m_diagnostics->errorCount();
+    const int warnings = m_diagnostics->warningCount();
+    if (errors == 0 && warnings == 0)
+        m_problemsSummary->setText(diagnostics.isEmpty() ? tr("No problems") : tr("%n note(s)", nullptr, int(diagnostics.size())));
+    else
+        m_problemsSummary->setText(tr("%1, %2").arg(tr("%n error(s)", nullptr, errors), tr("%n warning(s)", nullptr, warnings)));
+    emit diagnosticsUpdated();
 }
 
 void BuildPage::updateCursorPosition()

@@ -1,15 +1,19 @@
 #pragma once
 
 #include <base/result.h>
+#include <dockerfile/ast.h>
 
 #include <QWidget>
 
 class QLabel;
 class QSyntaxHighlighter;
+class QTableView;
+class QTimer;
 
 namespace Berth::Gui {
 
 class CodeEditor;
+class DiagnosticModel;
 class SyntaxHighlighting;
 
 // The Build area: a Dockerfile editor with open and save.
@@ -22,6 +26,17 @@ public:
     CodeEditor *editor() const { return m_editor; }
     QSyntaxHighlighter *highlighter() const { return m_highlighter; }
     QString filePath() const { return m_filePath; }
+    // The problems list: Berth::Dockerfile's diagnostics of the text,
+    // refreshed a moment after typing stops (parsed off the UI thread).
+    DiagnosticModel *diagnostics() const { return m_diagnostics; }
+    QTableView *problemsView() const { return m_problemsView; }
+    // Parses now instead of after the typing pause (tests, file open).
+    void checkNow();
+
+signals:
+    // A parse finished and its diagnostics are shown.
+    void diagnosticsUpdated();
+public:
 
     Status openFile(const QString &path);
     Status saveFile(const QString &path);
@@ -38,6 +53,8 @@ private:
     void updateTitle();
     void updateCursorPosition();
     void showError(const QString &text);
+    void startCheck();
+    void applyDiagnostics(int generation, const QList<Dockerfile::Diagnostic> &diagnostics);
 
     const SyntaxHighlighting *m_highlighting = nullptr;
     CodeEditor *m_editor = nullptr;
@@ -46,6 +63,11 @@ private:
     QLabel *m_positionLabel = nullptr;
     QLabel *m_errorLabel = nullptr;
     QString m_filePath;
+    DiagnosticModel *m_diagnostics = nullptr;
+    QTableView *m_problemsView = nullptr;
+    QLabel *m_problemsSummary = nullptr;
+    QTimer *m_checkTimer = nullptr;
+    int m_checkGeneration = 0;
 };
 
 } // namespace Berth::Gui

@@ -1,8 +1,10 @@
 #include "codeeditor.h"
 
 #include <QFontDatabase>
+#include <QHelpEvent>
 #include <QPainter>
 #include <QTextBlock>
+#include <QToolTip>
 
 namespace Berth::Gui {
 
@@ -82,7 +84,86 @@ void CodeEditor::highlightCurrentLine()
         selection.cursor.clearSelection();
         selections.append(selection);
     }
+    for (const Marker &marker : std::as_const(m_markers)) {
+        QTextEdit::ExtraSelection selection;
+        selection.format.setUnderlineStyle(QTextCharFormat::WaveUnderline);
+        selection.format.setUnderlineColor(marker.color);
+        selection.format.setToolTip(marker.message);
+        selection.cursor = markerCursor(marker);
+        selections.append(selection);
+    }
     setExtraSelections(selections);
+}
+
+QTextCursor CodeEditor::markerCursor(const Marker &marker) const
+{
+    auto positionOf = [this](int line, int column) {
+        const QTextBlock block = document()->findBlockByNumber(qMax(0, line - 1));
+        if (!block.isValid())
+            return qMax(0, document()->characterCount() - 1);
+        return block.position() + qBound(0, column - 1, qMax(0, block.length() - 1));
+    };
+    QTextCursor cursor(document());
+    const int start = positionOf(marker.line, marker.column);
+    int end = positionOf(marker.endLine > 0 ? marker.endLine : marker.line, marker.endColumn);
+    if (end <= start) {
+        // An empty range (a missing argument at the end of a line): mark
+        // the character before it, or the line's end, so it can be seen.
+        const QTextBlock block = document()->findBlock(start);
+        end = qMin(start + 1, block.position() + qMax(0, block.length() - 1));
+        if (end <= start && start > block.position())
+            cursor.setPosition(start - 1);
+        else
+            cursor.setPosition(start);
+    } else {
+        cursor.setPosition(start);
+    }
+    cursor.setPosition(qMax(end, cursor.position()), QTextCursor::KeepAnchor);
+    return cursor;
+}
+
+void CodeEditor::setMarkers(const QList<Marker> &markers)
+{
+    m_markers = markers;
+    highlightCurrentLine();
+}
+
+QStringList CodeEditor::markerMessagesAt(int position) const
+{
+    QStringList messages;
+    for (const Marker &marker : m_markers) {
+        const QTextCursor cursor = markerCursor(marker);
+        if (position >= cursor.selectionStart() && position <= cursor.selectionEnd())
+            messages.append(marker.message);
+    }
+    return messages;
+}
+
+void CodeEditor::goTo(int line, int column)
+{
+    const QTextBlock block = document()->findBlockByNumber(qMax(0, line - 1));
+    if (!block.isValid())
+        return;
+    QTextCursor cursor(block);
+    cursor.setPosition(block.position() + qBound(0, column - 1, qMax(0, block.length() - 1)));
+    setTextCursor(cursor);
+    centerCursor();
+    setFocus();
+}
+
+bool CodeEditor::event(QEvent *event)
+{
+    if (event->type() == QEvent::ToolTip) {
+        auto *help = static_cast<QHelpEvent *>(event);
+        const QPoint inViewport = viewport()->mapFrom(this, help->pos());
+        const QStringList messages = markerMessagesAt(cursorForPosition(inViewport).position());
+        if (messages.isEmpty())
+            QToolTip::hideText();
+        else
+            QToolTip::showText(help->globalPos(), messages.join(QLatin1Char('\n')), viewport());
+        return true;
+    }
+    return QPlainTextEdit::event(event);
 }
 
 void CodeEditor::paintLineNumbers(QPaintEvent *event)

@@ -2,6 +2,11 @@
 
 #include "imagehistorymodel.h"
 #include "imagelistmodel.h"
+#include "logindialog.h"
+#include "pulldialog.h"
+
+#include <client/credentialstore.h>
+#include <client/registryapi.h>
 
 #include <client/engineclient.h>
 #include <client/imageapi.h>
@@ -44,6 +49,7 @@ ImagesPage::ImagesPage(EngineConnection *connection, QAbstractItemModel *events,
     , m_connection(connection)
     , m_model(new ImageListModel(this))
     , m_proxy(new QSortFilterProxyModel(this))
+    , m_credentials(std::make_unique<Client::CredentialStore>())
 {
     Q_UNUSED(events) // the table itself is the live view of image activity
     setObjectName(QStringLiteral("imagesPage"));
@@ -81,7 +87,33 @@ ImagesPage::ImagesPage(EngineConnection *connection, QAbstractItemModel *events,
     loadAction->setToolTip(tr("Load images from an archive made by “docker save”"));
     m_saveAction = toolbar->addAction(tr("Save…"));
     m_saveAction->setToolTip(tr("Save the selected images to an archive"));
-    m_engineActions = {m_runAction, m_tagAction, m_removeAction, pruneAction, importAction, loadAction, m_saveAction};
+    toolbar->addSeparator();
+    auto *pullAction = toolbar->addAction(tr("Pull…"));
+    pullAction->setObjectName(QStringLiteral("pullAction"));
+    pullAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
+    pullAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    pullAction->setToolTip(tr("Download an image from a registry (%1)").arg(pullAction->shortcut().toString(QKeySequence::NativeText)));
+    m_pushAction = toolbar->addAction(tr("Push"));
+    m_pushAction->setObjectName(QStringLiteral("pushAction"));
+    m_pushAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_U));
+    m_pushAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    m_pushAction->setToolTip(tr("Upload the selected tag to its registry (%1)").arg(m_pushAction->shortcut().toString(QKeySequence::NativeText)));
+    auto *loginAction = toolbar->addAction(tr("Log In…"));
+    loginAction->setObjectName(QStringLiteral("loginAction"));
+    loginAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L));
+    loginAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    loginAction->setToolTip(tr("Store credentials for a registry, as “berth login” does (%1)").arg(loginAction->shortcut().toString(QKeySequence::NativeText)));
+    for (QAction *action : {pullAction, m_pushAction, loginAction})
+        addAction(action);
+    m_engineActions = {m_runAction, m_tagAction, m_removeAction, pruneAction, importAction, loadAction, m_saveAction,
+                       pullAction, m_pushAction, loginAction};
+    connect(pullAction, &QAction::triggered, this, &ImagesPage::askPull);
+    connect(m_pushAction, &QAction::triggered, this, &ImagesPage::askPush);
+    connect(loginAction, &QAction::triggered, this, [this] { askLogin(); });
+    connect(this, &ImagesPage::loginRequested, this, [this](const QString &server, const QString &reason) {
+        if (m_interactiveLogin)
+            askLogin(server, reason);
+    });
     connect(m_runAction, &QAction::triggered, this, [this] {
         const QStringList refs = selectedReferences();
         if (!refs.isEmpty())
@@ -120,7 +152,7 @@ ImagesPage::ImagesPage(EngineConnection *connection, QAbstractItemModel *events,
         if (!m_table->indexAt(pos).isValid())
             return;
         QMenu menu(this);
-        menu.addActions({m_runAction, m_tagAction, m_saveAction});
+        menu.addActions({m_runAction, m_tagAction, m_pushAction, m_saveAction});
         menu.addSeparator();
         menu.addAction(m_removeAction);
         menu.exec(m_table->viewport()->mapToGlobal(pos));
@@ -204,6 +236,13 @@ ImagesPage::ImagesPage(EngineConnection *connection, QAbstractItemModel *events,
         reload();
 }
 
+ImagesPage::~ImagesPage() = default;
+
+void ImagesPage::setCredentialStore(const Client::CredentialStore &store)
+{
+    *m_credentials = store;
+}
+
 void ImagesPage::reload()
 {
     Client::EngineClient *client = m_connection->client();
@@ -264,6 +303,9 @@ void ImagesPage::updateActions()
     m_tagAction->setEnabled(connected && selected == 1);
     m_removeAction->setEnabled(connected && selected > 0);
     m_saveAction->setEnabled(connected && selected > 0);
+    // Push needs a name: an untagged image (its ID) has none.
+    const QStringList refs = selectedReferences();
+    m_pushAction->setEnabled(connected && selected == 1 && !refs.constFirst().startsWith(QLatin1String("sha256:")));
 }
 
 QStringList ImagesPage::selectedReferences() const
@@ -507,6 +549,89 @@ void ImagesPage::askSave()
                                                       tr("Tar archives (*.tar)"));
     if (!path.isEmpty())
         saveImages(refs, path);
+}
+
+void ImagesPage::trackRegistryTransfer(Client::RegistryTransfer *transfer, const QString &title,
+                                       const std::function<Client::RegistryTransfer *()> &retry)
+{
+    m_progress->addRegistryTransfer(transfer, title);
+    emit registryTransferStarted(transfer);
+    connect(transfer, &Client::RegistryTransfer::finished, this, [this, transfer, title, retry](const Status &result) {
+        transfer->deleteLater();
+        emit registryTransferFinished(transfer->reference(), result);
+        if (!result) {
+            if (result.error().sysErrno() == ECANCELED) {
+                emit notify(tr("Cancelled: %1").arg(title), NotificationBar::Kind::Information);
+                return;
+            }
+            const QString text = tr("%1 failed: %2").arg(title, errorText(result.error()));
+            warn(text);
+            if (Client::RegistryTransfer::isAuthenticationError(result.error())) {
+                const QString registry = transfer->registry();
+                // Retry once the user logged in to that registry.
+                auto *context = new QObject(this);
+                connect(this, &ImagesPage::registryLoggedIn, context, [context, registry, retry](const QString &server) {
+                    if (Client::CredentialStore::serverKey(server) == Client::CredentialStore::serverKey(registry)) {
+                        context->deleteLater();
+                        retry();
+                    }
+                });
+                connect(this, &ImagesPage::loginCancelled, context, &QObject::deleteLater);
+                emit loginRequested(registry, text);
+            }
+            return;
+        }
+        const QStringList lines = transfer->statusLines();
+        emit notify(lines.isEmpty() ? tr("%1: done.").arg(title) : tr("%1: %2").arg(title, lines.constLast()),
+                    NotificationBar::Kind::Information);
+    });
+}
+
+Client::RegistryTransfer *ImagesPage::pullImage(const QString &reference, const QString &platform)
+{
+    auto *transfer = Client::RegistryTransfer::pull(m_connection->patientClient(), reference, platform, *m_credentials, this);
+    trackRegistryTransfer(transfer, tr("Pulling %1").arg(reference),
+                          [this, reference, platform] { return pullImage(reference, platform); });
+    return transfer;
+}
+
+Client::RegistryTransfer *ImagesPage::pushImage(const QString &reference)
+{
+    auto *transfer = Client::RegistryTransfer::push(m_connection->patientClient(), reference, *m_credentials, this);
+    trackRegistryTransfer(transfer, tr("Pushing %1").arg(reference), [this, reference] { return pushImage(reference); });
+    return transfer;
+}
+
+void ImagesPage::askPull()
+{
+    PullDialog dialog(this);
+    if (dialog.exec() == QDialog::Accepted)
+        pullImage(dialog.reference(), dialog.platform());
+}
+
+void ImagesPage::askPush()
+{
+    const QStringList refs = selectedReferences();
+    if (refs.size() != 1 || refs.constFirst().startsWith(QLatin1String("sha256:")))
+        return;
+    pushImage(refs.constFirst());
+}
+
+void ImagesPage::askLogin(const QString &server, const QString &reason)
+{
+    Client::EngineClient *client = m_connection->client();
+    if (!client)
+        return;
+    auto *dialog = new LoginDialog(client, *m_credentials, server == QLatin1String("docker.io") ? QString() : server, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    if (!reason.isEmpty())
+        dialog->setMessage(reason);
+    connect(dialog, &LoginDialog::loggedIn, this, [this](const QString &registry) {
+        emit notify(tr("Logged in to %1.").arg(registry), NotificationBar::Kind::Information);
+        emit registryLoggedIn(registry);
+    });
+    connect(dialog, &QDialog::rejected, this, &ImagesPage::loginCancelled);
+    dialog->open();
 }
 
 } // namespace Berth::Gui
