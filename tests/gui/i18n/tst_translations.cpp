@@ -18,6 +18,7 @@ private slots:
         const QDir dir(QStringLiteral(BERTH_TRANSLATIONS_DIR));
         const QStringList files = dir.entryList({QStringLiteral("*.ts")}, QDir::Files, QDir::Name);
         QVERIFY2(files.contains(QStringLiteral("berth_ko.ts")), "translations/berth_ko.ts is missing");
+        QVERIFY2(files.contains(QStringLiteral("berth_en.ts")), "translations/berth_en.ts (English plurals) is missing");
         for (const QString &file : files)
             QTest::newRow(qPrintable(file)) << dir.filePath(file);
     }
@@ -42,10 +43,14 @@ private slots:
         QFile::setPermissions(copy, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
         QProcess lupdate;
         lupdate.setProcessChannelMode(QProcess::MergedChannels);
-        lupdate.start(QStringLiteral(BERTH_LUPDATE),
-                      {QStringLiteral("-silent"), QStringLiteral("-locations"), QStringLiteral("none"),
-                       QStringLiteral("-extensions"), QStringLiteral("cpp,h"),
-                       QStringLiteral(BERTH_GUI_SOURCE_DIR), QStringLiteral("-ts"), copy});
+        QStringList arguments{QStringLiteral("-silent"), QStringLiteral("-locations"), QStringLiteral("none"),
+                              QStringLiteral("-extensions"), QStringLiteral("cpp,h"),
+                              QStringLiteral(BERTH_GUI_SOURCE_DIR), QStringLiteral("-ts"), copy};
+        // English is the source language: its catalogue holds only the
+        // plural forms ("%n image(s)" -> "1 image" / "2 images").
+        if (QFileInfo(path).fileName() == QLatin1String("berth_en.ts"))
+            arguments.prepend(QStringLiteral("-pluralonly"));
+        lupdate.start(QStringLiteral(BERTH_LUPDATE), arguments);
         QVERIFY2(lupdate.waitForFinished(120000), "lupdate did not finish");
         QVERIFY2(lupdate.exitCode() == 0, lupdate.readAll().constData());
         checkCatalogue(copy);
