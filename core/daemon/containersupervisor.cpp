@@ -105,7 +105,6 @@ void ContainerSupervisor::publish(const ContainerRecord &record, const QString &
 
 Status ContainerSupervisor::writeEtcFiles(const ContainerRecord &record)
 {
-    const QString bundle = m_context.store->bundlePath(record.id);
     const QString hostname = record.config.value(QStringLiteral("Hostname")).toString();
     QByteArray hostResolv;
     QFile resolv(m_context.hostResolvConf);
@@ -121,11 +120,13 @@ Status ContainerSupervisor::writeEtcFiles(const ContainerRecord &record)
         hosts = ContainerConfig::hostsFile(hostname, record.network.ipAddress);
     }
     const QByteArray resolvOut = mode == QLatin1String("host") ? hostResolv : ContainerConfig::resolvConf(hostResolv);
-    if (auto ok = Engine::AtomicFile::write(bundle + QStringLiteral("/hostname"), QByteArray(hostname.toUtf8() + '\n')); !ok)
+    // Runtime inputs, rewritten before every start: no fsync on this thread.
+    auto *store = m_context.store;
+    if (auto ok = store->writeBundleFile(record.id, QStringLiteral("hostname"), QByteArray(hostname.toUtf8() + '\n')); !ok)
         return ok;
-    if (auto ok = Engine::AtomicFile::write(bundle + QStringLiteral("/hosts"), hosts); !ok)
+    if (auto ok = store->writeBundleFile(record.id, QStringLiteral("hosts"), hosts); !ok)
         return ok;
-    return Engine::AtomicFile::write(bundle + QStringLiteral("/resolv.conf"), resolvOut);
+    return store->writeBundleFile(record.id, QStringLiteral("resolv.conf"), resolvOut);
 }
 
 Status ContainerSupervisor::create(const ContainerRecord &record)
@@ -216,8 +217,8 @@ void ContainerSupervisor::startProcess(const QString &id, StatusCallback done)
     // The exit file of the previous run must not answer for this one.
     QFile::remove(bundle + QStringLiteral("/exit.json"));
     const QJsonObject shimJson = ContainerConfig::shimSpec(*updated, spec);
-    if (auto ok = Engine::AtomicFile::write(bundle + QStringLiteral("/shim.json"),
-                                            QJsonDocument(shimJson).toJson(QJsonDocument::Compact), 0600);
+    if (auto ok = m_context.store->writeBundleFile(id, QStringLiteral("shim.json"),
+                                                   QJsonDocument(shimJson).toJson(QJsonDocument::Compact), 0600);
         !ok)
         return startFailed(id, ok.error(), std::move(done));
 

@@ -23,6 +23,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <thread>
+#include <utility>
 #include <unistd.h>
 
 extern char **environ;
@@ -271,6 +272,10 @@ struct ShimRuntimeBackend::Watch
     std::unique_ptr<QSocketNotifier> notifier;
     QByteArray buffer;
     bool reported = false;
+    // The shim's teardown line said no cgroup, veth or proxy is left.
+    bool tornDown = false;
+    // cleanup() calls that came after the exit line, before the teardown line.
+    QList<std::function<void()>> afterEnd;
 };
 
 ShimRuntimeBackend::ShimRuntimeBackend(const QString &shimPath, const QString &containersDir, QObject *parent)
@@ -380,6 +385,7 @@ void ShimRuntimeBackend::runShim(const QStringList &arguments, Callback<QJsonObj
 
 void ShimRuntimeBackend::create(const QString &id, Callback<RuntimeCreated> done)
 {
+    m_tornDown.remove(id);
     // A restart right after an exit: the previous shim may still be going.
     afterShimExit(id, [this, dir = bundle(id), done] {
         runShim({QStringLiteral("create"), QStringLiteral("--bundle"), dir},
@@ -549,6 +555,7 @@ void ShimRuntimeBackend::startWatch(const QString &id, const QString &execId)
             watch->notifier = std::make_unique<QSocketNotifier>(watch->fd.get(), QSocketNotifier::Read);
             connect(watch->notifier.get(), &QSocketNotifier::activated, this, [this, key, watch] {
                 char buf[4096];
+                bool eof = false;
                 for (;;) {
                     const ssize_t n = ::read(watch->fd.get(), buf, sizeof buf);
                     if (n > 0) {
@@ -559,10 +566,8 @@ void ShimRuntimeBackend::startWatch(const QString &id, const QString &execId)
                         continue;
                     if (n < 0 && errno == EAGAIN)
                         break;
-                    // EOF or error: the shim is gone.
-                    watch->notifier->setEnabled(false);
-                    watchEnded(key);
-                    return;
+                    eof = true; // EOF or error: the shim is done with us
+                    break;
                 }
                 qsizetype nl;
                 while ((nl = watch->buffer.indexOf('\n')) >= 0) {
@@ -570,27 +575,35 @@ void ShimRuntimeBackend::startWatch(const QString &id, const QString &execId)
                     watch->buffer.remove(0, nl + 1);
                     const QJsonObject o = QJsonDocument::fromJson(line).object();
                     if (o.value(QStringLiteral("status")).toString() == QLatin1String("exited")) {
-                        watch->notifier->setEnabled(false);
-                        watchEnded(key);
-                        return;
+                        // Report at once; the teardown line follows.
+                        reportExit(*watch);
+                    } else if (watch->reported && o.contains(QStringLiteral("teardown"))) {
+                        watch->tornDown = o.value(QStringLiteral("teardown")).toBool();
+                        if (!watch->tornDown)
+                            qCWarning(lcDaemon).noquote() << "shim teardown of" << key
+                                                          << o.value(QStringLiteral("error")).toString();
+                        eof = true;
                     }
+                }
+                if (eof) {
+                    watch->notifier->setEnabled(false);
+                    watchEnded(key);
                 }
             });
         });
 }
 
-// The watch connection ended (exit line, EOF, or no shim at all): report the
-// exit once, from exit.json, or 255 "shim died" when there is none.
-void ShimRuntimeBackend::watchEnded(const QString &key)
+// The exit line (or the end of the watch without one): report the exit once,
+// from exit.json, or 255 "shim died" when there is none.
+void ShimRuntimeBackend::reportExit(Watch &watch)
 {
-    auto watch = m_watches.take(key);
-    if (!watch || watch->reported)
+    if (watch.reported)
         return;
-    watch->reported = true;
-    const QString dir = bundle(watch->id);
-    const QString exitPath = watch->execId.isEmpty()
+    watch.reported = true;
+    const QString dir = bundle(watch.id);
+    const QString exitPath = watch.execId.isEmpty()
         ? QString(dir + QStringLiteral("/exit.json"))
-        : QString(dir + QStringLiteral("/exec/") + watch->execId + QStringLiteral(".exit.json"));
+        : QString(dir + QStringLiteral("/exec/") + watch.execId + QStringLiteral(".exit.json"));
     auto json = readJsonFile(exitPath);
     RuntimeExit exit;
     if (json) {
@@ -599,14 +612,14 @@ void ShimRuntimeBackend::watchEnded(const QString &key)
         exit.exitCode = 255;
         exit.error = QStringLiteral("shim died");
         exit.finishedAt = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
-        if (watch->execId.isEmpty())
-            cleanup(watch->id, [id = watch->id](Status ok) {
+        if (watch.execId.isEmpty())
+            cleanup(watch.id, [id = watch.id](Status ok) {
                 if (!ok)
                     qCWarning(lcDaemon).noquote() << "cleanup of" << id << QString::fromStdString(ok.error().toString());
             });
     }
-    const QString id = watch->id;
-    const QString execId = watch->execId;
+    const QString id = watch.id;
+    const QString execId = watch.execId;
     // Deliver from the event loop, never from inside watch().
     QMetaObject::invokeMethod(this, [this, id, execId, exit] {
         if (execId.isEmpty())
@@ -614,6 +627,26 @@ void ShimRuntimeBackend::watchEnded(const QString &key)
         else
             emit execExited(id, execId, exit);
     }, Qt::QueuedConnection);
+}
+
+// The watch connection ended (teardown line, EOF, or no shim at all).
+void ShimRuntimeBackend::watchEnded(const QString &key)
+{
+    auto watch = m_watches.take(key);
+    if (!watch)
+        return;
+    if (watch->tornDown && watch->execId.isEmpty())
+        m_tornDown.insert(watch->id);
+    reportExit(*watch);
+    // This may run inside the notifier's own signal: delete it later (its
+    // slot holds the last reference to the watch and its fd).
+    if (watch->notifier) {
+        watch->notifier->setEnabled(false);
+        watch->notifier.release()->deleteLater();
+    }
+    const auto waiting = std::move(watch->afterEnd);
+    for (const auto &then : waiting)
+        then();
 }
 
 void ShimRuntimeBackend::openRootfs(const QString &id, qint64 pid, Callback<std::shared_ptr<RootfsHandle>> done)
@@ -729,6 +762,35 @@ void ShimRuntimeBackend::afterShimExit(const QString &id, std::function<void()> 
 
 void ShimRuntimeBackend::cleanup(const QString &id, StatusCallback done)
 {
+    // The exit is reported and the shim is still tearing down: its teardown
+    // line comes next.
+    if (auto watch = m_watches.value(id); watch && watch->reported) {
+        // Bounded like afterShimExit: a shim stuck in its teardown gets
+        // `berth-shim cleanup` once it is gone or the time is up.
+        auto once = std::make_shared<bool>(false);
+        QPointer<ShimRuntimeBackend> self(this);
+        watch->afterEnd.append([self, id, done, once] {
+            if (self && !std::exchange(*once, true))
+                self->cleanup(id, done);
+        });
+        QTimer::singleShot(kShimTeardownMs, this, [this, id, done, once] {
+            if (std::exchange(*once, true))
+                return;
+            qCWarning(lcDaemon).noquote() << "shim of" << id << "did not finish its teardown in time";
+            afterShimExit(id, [this, dir = bundle(id), done] {
+                runShim({QStringLiteral("cleanup"), QStringLiteral("--bundle"), dir},
+                        [done](Result<QJsonObject> reply) { done(reply ? Status() : Status(fail(reply.error()))); });
+            });
+        });
+        return;
+    }
+    // The shim said nothing is left: no `berth-shim cleanup` to run. Only
+    // the shim's last unlink and its exit remain, which nothing here needs
+    // (create waits for the old shim by itself).
+    if (m_tornDown.remove(id)) {
+        QMetaObject::invokeMethod(this, [done] { done({}); }, Qt::QueuedConnection);
+        return;
+    }
     afterShimExit(id, [this, dir = bundle(id), done] {
         runShim({QStringLiteral("cleanup"), QStringLiteral("--bundle"), dir},
                 [done](Result<QJsonObject> reply) { done(reply ? Status() : Status(fail(reply.error()))); });

@@ -60,11 +60,14 @@ private:
     void startWatch(const QString &id, const QString &execId);
     void afterShimExit(const QString &id, std::function<void()> then);
     void watchEnded(const QString &key);
+    void reportExit(Watch &watch);
 
     QString m_shimPath;
     QString m_containersDir;
     QThreadPool m_pool;
     QHash<QString, std::shared_ptr<Watch>> m_watches; // key: id or id/execId
+    // Containers whose shim reported a complete teardown after their last exit.
+    QSet<QString> m_tornDown;
 };
 
 } // namespace Berth::Daemon

@@ -4,15 +4,25 @@
 #include "enginelogging.h"
 #include "fsutil.h"
 
+#include <base/uniquefd.h>
+
 #include <QDir>
 #include <QJsonDocument>
 #include <QMutexLocker>
 #include <QRandomGenerator>
 #include <QRegularExpression>
 
+#include <QSet>
+
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <fcntl.h>
+#include <mutex>
 #include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
 
 namespace Berth::Engine {
 
@@ -225,8 +235,110 @@ Result<ContainerRecord> ContainerRecord::fromJson(const QJsonObject &json)
     return r;
 }
 
+namespace {
+
+// temp + rename without fsync: readers and a crash of berthd see the old or
+// the new content; the flusher makes it durable moments later. The temp
+// name carries AtomicFile's prefix so load() clears leftovers.
+Status replaceFile(const QString &path, QByteArrayView data, unsigned mode)
+{
+    const qsizetype slash = path.lastIndexOf(u'/');
+    const QString tmpPath = path.left(slash + 1) + QLatin1String(AtomicFile::tempPrefix()) + path.mid(slash + 1);
+    const QByteArray tmp = encodePath(tmpPath);
+    UniqueFd fd(::open(tmp.constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode));
+    if (!fd)
+        return sysFail(QStringLiteral("create ") + tmpPath, errno);
+    qsizetype done = 0;
+    while (done < data.size()) {
+        const ssize_t n = ::write(fd.get(), data.data() + done, size_t(data.size() - done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            const int err = n < 0 ? errno : EIO;
+            ::unlink(tmp.constData());
+            return sysFail(QStringLiteral("write ") + tmpPath, err);
+        }
+        done += n;
+    }
+    if (::fchmod(fd.get(), mode) != 0) {
+        const int err = errno;
+        ::unlink(tmp.constData());
+        return sysFail(QStringLiteral("chmod ") + tmpPath, err);
+    }
+    fd.reset();
+    if (::rename(tmp.constData(), encodePath(path).constData()) != 0) {
+        const int err = errno;
+        ::unlink(tmp.constData());
+        return sysFail(QStringLiteral("rename ") + tmpPath + QStringLiteral(" to ") + path, err);
+    }
+    return {};
+}
+
+} // namespace
+
+// fsyncs what replaceFile() renamed into place, on its own thread, each path
+// once however often it changed meanwhile. Drained on destruction.
+class ContainerStore::Flusher
+{
+public:
+    Flusher() : m_thread([this] { loop(); }) {}
+    ~Flusher()
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_stop = true;
+        }
+        m_wake.notify_one();
+        m_thread.join();
+    }
+    // A file whose content and directory entry are to be made durable.
+    void schedule(const QString &path)
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_pending.insert(path);
+        }
+        m_wake.notify_one();
+    }
+
+private:
+    void loop()
+    {
+        std::unique_lock lock(m_mutex);
+        for (;;) {
+            m_wake.wait(lock, [this] { return m_stop || !m_pending.isEmpty(); });
+            if (m_pending.isEmpty())
+                return; // stopping, nothing left
+            const QSet<QString> batch = std::exchange(m_pending, {});
+            lock.unlock();
+            QSet<QString> dirs;
+            for (const QString &path : batch) {
+                // Gone already (a removal): nothing to make durable.
+                UniqueFd fd(::open(encodePath(path).constData(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+                if (fd && ::fsync(fd.get()) != 0)
+                    qCWarning(lcEngine).noquote() << "fsync" << path << std::strerror(errno);
+                dirs.insert(path.left(path.lastIndexOf(u'/')));
+            }
+            for (const QString &dir : dirs) {
+                if (::access(encodePath(dir).constData(), F_OK) != 0)
+                    continue;
+                if (auto ok = syncDirectory(dir); !ok)
+                    qCWarning(lcEngine).noquote() << QString::fromStdString(ok.error().toString());
+            }
+            lock.lock();
+        }
+    }
+
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    QSet<QString> m_pending;
+    bool m_stop = false;
+    std::thread m_thread; // last: starts after the rest is built
+};
+
 ContainerStore::ContainerStore(const QString &root)
     : m_root(root)
+    , m_flusher(std::make_unique<Flusher>())
 {}
 
 ContainerStore::~ContainerStore() = default;
@@ -460,10 +572,46 @@ Result<ContainerRecord> ContainerStore::update(const QString &id, const std::fun
     ContainerRecord copy = *it;
     change(copy);
     copy.id = id;
-    if (auto ok = writeRecord(copy); !ok)
+    QJsonObject before = it->toJson();
+    QJsonObject after = copy.toJson();
+    if (before == after) {
+        *it = copy;
+        return copy;
+    }
+    // Run state only: adoption rebuilds it from the runtime after a crash.
+    for (const QLatin1String key : {QLatin1String("state"), QLatin1String("network"), QLatin1String("execIds")}) {
+        before.remove(key);
+        after.remove(key);
+    }
+    if (before == after) {
+        const QString path = bundlePath(id) + u'/' + kRecordFile;
+        if (auto ok = replaceFile(path, QJsonDocument(copy.toJson()).toJson(QJsonDocument::Compact), 0600); !ok)
+            return fail(ok.error());
+        m_flusher->schedule(path);
+    } else if (copy.hostConfig == it->hostConfig) {
+        if (auto ok = AtomicFile::write(bundlePath(id) + u'/' + kRecordFile,
+                                        QJsonDocument(copy.toJson()).toJson(QJsonDocument::Compact), 0600);
+            !ok)
+            return fail(ok.error());
+    } else if (auto ok = writeRecord(copy); !ok) {
         return fail(ok.error());
+    }
     *it = copy;
     return copy;
+}
+
+Status ContainerStore::writeBundleFile(const QString &id, const QString &name, QByteArrayView data, unsigned mode)
+{
+    {
+        QMutexLocker lock(&m_mutex);
+        if (!m_containers.contains(id))
+            return noSuchContainer(id);
+    }
+    const QString path = bundlePath(id) + u'/' + name;
+    if (auto ok = replaceFile(path, data, mode); !ok)
+        return ok;
+    m_flusher->schedule(path);
+    return {};
 }
 
 Status ContainerStore::rename(const QString &id, const QString &newName)
@@ -504,11 +652,13 @@ Status ContainerStore::remove(const QString &id)
                         QStringLiteral("remove container %1: its root filesystem is still mounted at %2/rootfs").arg(id, bundle));
     if (::unlink(encodePath(bundle + u'/' + kRecordFile).constData()) != 0 && errno != ENOENT)
         return sysFail(QStringLiteral("remove container record in ") + bundle, errno);
-    syncDirectory(bundle);
     m_containers.remove(id);
     if (auto ok = removeTree(bundle); !ok)
         qCWarning(lcEngine).noquote() << "container" << id << "removed, but its directory is not:"
                                       << QString::fromStdString(ok.error().toString());
+    // The flusher syncs the containers directory (the bundle is gone): the
+    // journal keeps the record's unlink ahead of the tree's removal.
+    m_flusher->schedule(bundle);
     return {};
 }
 

@@ -142,8 +142,17 @@ public:
     // Rewrites the record of an existing container.
     Status save(const ContainerRecord &record);
     // Applies `change` to the current record and saves it; returns the
-    // new record. 404 when the container is gone.
+    // new record. 404 when the container is gone. A change of the run
+    // state alone (state, network, exec ids: what adoption rebuilds from
+    // the runtime) is renamed into place at once and fsync'ed by a
+    // background flusher moments later, off the caller's thread; an
+    // unchanged record is not written at all; anything else is durable
+    // before update returns.
     Result<ContainerRecord> update(const QString &id, const std::function<void(ContainerRecord &)> &change);
+    // Replaces a runtime input file in the bundle (etc files, shim.json):
+    // atomically, fsync'ed in the background (they are rewritten before
+    // every start; a crash of berthd alone loses nothing of them).
+    Status writeBundleFile(const QString &id, const QString &name, QByteArrayView data, unsigned mode = 0644);
     // 409 with docker's message when taken; 400 for an invalid name.
     Status rename(const QString &id, const QString &newName);
     // Deletes the record first (so a crash mid-way leaves no container),
@@ -158,11 +167,13 @@ private:
     explicit ContainerStore(const QString &root);
     Status load();
     Status writeRecord(const ContainerRecord &record) const;
+    class Flusher;
     std::optional<QString> idOfNameLocked(const QString &name) const;
 
     QString m_root;
     mutable QMutex m_mutex;
     QMap<QString, ContainerRecord> m_containers; // by id
+    std::unique_ptr<Flusher> m_flusher;            // last: drained first on destruction
 };
 
 } // namespace Berth::Engine
