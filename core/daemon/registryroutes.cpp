@@ -20,6 +20,8 @@
 #include <QPointer>
 #include <QUrl>
 
+#include <atomic>
+#include <cerrno>
 #include <future>
 #include <optional>
 
@@ -165,6 +167,18 @@ Engine::ProgressSink progressSink(QObject *guard, const std::shared_ptr<Transfer
     };
 }
 
+// docker's CLI closes the connection on ctrl-c: the transfer stops, and the
+// puller removes what it stored.
+Engine::CancelFlag cancelOnClientGone(HttpExchange &exchange)
+{
+    auto cancel = std::make_shared<std::atomic<bool>>(false);
+    QObject::connect(&exchange, &HttpExchange::clientGone, &exchange, [cancel] {
+        qCInfo(lcDaemon) << "registry transfer: the client went away, cancelling";
+        cancel->store(true);
+    });
+    return cancel;
+}
+
 Result<Engine::AuthConfig> authFrom(const HttpRequest &request)
 {
     return Engine::AuthConfig::fromRegistryAuthHeader(request.header("X-Registry-Auth"));
@@ -204,6 +218,7 @@ void RegistryRoutes::pull(HttpExchange &exchange)
     session->exchange = &exchange;
     Engine::ImagePuller puller(m_context.registry, *m_context.store, storeRunner(m_context.worker, m_context.store),
                                progressSink(m_guard.get(), session));
+    puller.setCancelFlag(cancelOnClientGone(exchange));
     EventBus *events = m_context.events;
     runThread(
         [puller, reference, auth = *auth, platform = *platform, session]() mutable {
@@ -218,6 +233,8 @@ void RegistryRoutes::pull(HttpExchange &exchange)
         [session, events] {
             if (!session->error)
                 events->publish(imageEvent(QStringLiteral("pull"), session->resultId, session->resultName));
+            else if (session->error->sysErrno() == ECANCELED)
+                qCInfo(lcDaemon).noquote() << "pull cancelled:" << Common::toQString(*session->error);
             else
                 qCWarning(lcDaemon).noquote() << "pull failed:" << Common::toQString(*session->error);
             finishTransfer(session);
@@ -241,6 +258,7 @@ void RegistryRoutes::push(HttpExchange &exchange)
     session->exchange = &exchange;
     Engine::ImagePusher pusher(m_context.registry, *m_context.store, storeRunner(m_context.worker, m_context.store),
                                progressSink(m_guard.get(), session));
+    pusher.setCancelFlag(cancelOnClientGone(exchange));
     EventBus *events = m_context.events;
     const Common::Reference reference = parsed->withDefaultTag();
     runThread(

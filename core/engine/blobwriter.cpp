@@ -39,7 +39,7 @@ void BlobWriter::abort()
 
 Status BlobWriter::write(QByteArrayView chunk)
 {
-    if (m_done)
+    if (m_done || m_verified)
         return fail(ErrorCode::Internal, "write to a finished blob writer");
     const qint64 after = qint64(m_hasher.bytesHashed()) + chunk.size();
     if ((m_maxSize >= 0 && after > m_maxSize) || (m_expectedSize >= 0 && after > m_expectedSize)) {
@@ -55,10 +55,12 @@ Status BlobWriter::write(QByteArrayView chunk)
     return {};
 }
 
-Result<Digest> BlobWriter::commit()
+Result<Digest> BlobWriter::verify()
 {
+    if (m_verified)
+        return *m_verified;
     if (m_done)
-        return fail(ErrorCode::Internal, "commit of a finished blob writer");
+        return fail(ErrorCode::Internal, "verify of a finished blob writer");
     const Digest actual = m_hasher.finish();
     if (m_expectedSize >= 0 && qint64(m_hasher.bytesHashed()) != m_expectedSize) {
         const quint64 got = m_hasher.bytesHashed();
@@ -71,6 +73,18 @@ Result<Digest> BlobWriter::commit()
         return failWith(ErrorCode::InvalidArgument, QStringLiteral("digest mismatch: expected %1, got %2")
                                                         .arg(m_expected->toString(), actual.toString()));
     }
+    m_verified = actual;
+    return actual;
+}
+
+Result<Digest> BlobWriter::commit()
+{
+    if (m_done)
+        return fail(ErrorCode::Internal, "commit of a finished blob writer");
+    auto verified = verify();
+    if (!verified)
+        return verified;
+    const Digest actual = *verified;
     if (::fchmod(m_fd.get(), 0644) != 0 || ::fsync(m_fd.get()) != 0) {
         const int err = errno;
         abort();

@@ -26,6 +26,10 @@ public:
     BlobWriter &operator=(const BlobWriter &) = delete;
 
     Status write(QByteArrayView chunk);
+    // Checks the size and digest of what was written without publishing it
+    // (the temp file can then be read, e.g. extracted, before commit()). A
+    // mismatch aborts the writer. Calling it again returns the same result.
+    Result<Digest> verify();
     // Verifies and publishes the blob. A digest or size mismatch is an
     // InvalidArgument error and nothing is stored.
     Result<Digest> commit();
@@ -46,6 +50,7 @@ private:
     qint64 m_expectedSize;
     qint64 m_maxSize;
     Sha256Hasher m_hasher;
+    std::optional<Digest> m_verified;
     bool m_done = false;
 };
 

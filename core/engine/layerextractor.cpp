@@ -80,6 +80,7 @@ public:
     Sha256Hasher m_hasher;
     quint64 m_tarBytes = 0;
     bool m_stageAEof = false;
+    const std::atomic<bool> *m_cancel = nullptr;
     QByteArray m_buffer;
     UniqueFd m_rootFd;
     QString m_targetDir;
@@ -93,6 +94,10 @@ la_ssize_t LayerExtractor::Private::readUncompressed(struct archive *, void *sel
     auto *d = static_cast<Private *>(self);
     if (d->m_stageAEof)
         return 0;
+    if (d->m_cancel && d->m_cancel->load(std::memory_order_relaxed)) {
+        archive_set_error(d->m_stageB, ECANCELED, "extraction cancelled");
+        return -1;
+    }
     const la_ssize_t n = archive_read_data(d->m_stageA, d->m_buffer.data(), size_t(d->m_buffer.size()));
     if (n < 0) {
         archive_set_error(d->m_stageB, archive_errno(d->m_stageA), "%s",
@@ -562,9 +567,16 @@ LayerExtractor::LayerExtractor(ExtractLimits limits)
 
 LayerExtractor::~LayerExtractor() = default;
 
+void LayerExtractor::setCancelFlag(const std::atomic<bool> *cancel)
+{
+    d->m_cancel = cancel;
+}
+
 Result<LayerDiff> LayerExtractor::apply(int tarFd, const QString &targetDir)
 {
+    const std::atomic<bool> *cancel = d->m_cancel;
     d = std::make_unique<Private>(d->m_limits);
+    d->m_cancel = cancel;
     return d->apply(tarFd, targetDir);
 }
 

@@ -6,6 +6,7 @@
 
 #include <QString>
 
+#include <atomic>
 #include <memory>
 
 namespace Berth::Engine {
@@ -47,6 +48,10 @@ class LayerExtractor
 public:
     explicit LayerExtractor(ExtractLimits limits = {});
     ~LayerExtractor();
+
+    // When set, the extraction checks the flag between reads and stops with
+    // an ECANCELED error once it is true. The flag must outlive apply().
+    void setCancelFlag(const std::atomic<bool> *cancel);
 
     // Reads the (possibly compressed) tar from fd until EOF.
     Result<LayerDiff> apply(int tarFd, const QString &targetDir);

@@ -7,7 +7,6 @@
 #include <QDir>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QScopeGuard>
 
 #include <cerrno>
 #include <cstdio>
@@ -127,42 +126,62 @@ Result<QList<LayerInfo>> LayerStore::list() const
     return out;
 }
 
-Result<LayerInfo> LayerStore::applyTar(int tarFd, const std::optional<Digest> &parentChainId,
-                                       const std::optional<Digest> &expectedDiffId, const Digest &sourceBlob)
+PreparedLayer::PreparedLayer(QString tempDir, LayerDiff diff)
+    : m_tempDir(std::move(tempDir))
+    , m_diff(std::move(diff))
+{}
+
+PreparedLayer::~PreparedLayer()
 {
-    if (parentChainId && !exists(*parentChainId))
-        return failWith(ErrorCode::NotFound, QStringLiteral("parent layer %1 not found").arg(parentChainId->toString()));
+    if (m_committed)
+        return;
+    if (auto st = removeTree(m_tempDir); !st)
+        qCWarning(lcEngine) << "cannot remove partial layer" << m_tempDir << QString::fromStdString(st.error().toString());
+}
+
+Result<std::unique_ptr<PreparedLayer>> LayerStore::prepareTar(int tarFd, const std::optional<Digest> &expectedDiffId,
+                                                              const std::atomic<bool> *cancel) const
+{
     const QString tmp = layersDir() + u'/' + QLatin1String(AtomicFile::tempPrefix()) + QStringLiteral("layer-")
                         + randomToken();
     if (auto st = makeDirs(tmp + QStringLiteral("/diff"), 0755); !st)
         return std::unexpected(st.error());
-    bool keep = false;
-    auto cleanup = qScopeGuard([&] {
-        if (!keep) {
-            if (auto st = removeTree(tmp); !st)
-                qCWarning(lcEngine) << "cannot remove partial layer" << tmp << QString::fromStdString(st.error().toString());
-        }
-    });
+    // owns the directory from here on, so every failure below removes it
+    std::unique_ptr<PreparedLayer> prepared(new PreparedLayer(tmp, LayerDiff()));
 
     LayerExtractor extractor(m_limits);
+    extractor.setCancelFlag(cancel);
     auto diff = extractor.apply(tarFd, tmp + QStringLiteral("/diff"));
     if (!diff)
         return std::unexpected(std::move(diff.error()).wrap("apply layer"));
     if (expectedDiffId && *expectedDiffId != diff->diffId)
         return failWith(ErrorCode::InvalidArgument, QStringLiteral("layer diff-id mismatch: expected %1, got %2")
                                                         .arg(expectedDiffId->toString(), diff->diffId.toString()));
+    prepared->m_diff = *diff;
+    return prepared;
+}
+
+Result<LayerInfo> LayerStore::commit(PreparedLayer &prepared, const std::optional<Digest> &parentChainId,
+                                     const Digest &sourceBlob)
+{
+    if (prepared.m_committed)
+        return fail(ErrorCode::Internal, "commit of a layer committed already");
+    if (parentChainId && !exists(*parentChainId))
+        return failWith(ErrorCode::NotFound, QStringLiteral("parent layer %1 not found").arg(parentChainId->toString()));
+    const LayerDiff &diff = prepared.m_diff;
     LayerInfo info;
-    info.diffId = diff->diffId;
-    info.chainId = chainIdFor(parentChainId, diff->diffId);
+    info.diffId = diff.diffId;
+    info.chainId = chainIdFor(parentChainId, diff.diffId);
     info.parent = parentChainId;
-    info.size = diff->contentSize;
-    info.tarSize = diff->tarSize;
+    info.size = diff.contentSize;
+    info.tarSize = diff.tarSize;
     info.sourceBlob = sourceBlob;
 
     if (auto existing = get(info.chainId)) {
         qCDebug(lcEngine) << "layer" << info.chainId.toString() << "exists already";
         return existing;
     }
+    const QString &tmp = prepared.m_tempDir;
     if (auto st = AtomicFile::write(tmp + u'/' + kMeta, QJsonDocument(toJson(info)).toJson(QJsonDocument::Compact)); !st)
         return std::unexpected(st.error());
     const QString final = layersDir() + u'/' + info.chainId.hex();
@@ -172,11 +191,22 @@ Result<LayerInfo> LayerStore::applyTar(int tarFd, const std::optional<Digest> &p
             return get(info.chainId);
         return sysFail(QStringLiteral("rename layer into ") + final, err);
     }
-    keep = true;
+    prepared.m_committed = true;
     if (auto st = syncDirectory(layersDir()); !st)
         return std::unexpected(st.error());
     info.diffPath = final + QStringLiteral("/diff");
     return info;
+}
+
+Result<LayerInfo> LayerStore::applyTar(int tarFd, const std::optional<Digest> &parentChainId,
+                                       const std::optional<Digest> &expectedDiffId, const Digest &sourceBlob)
+{
+    if (parentChainId && !exists(*parentChainId))
+        return failWith(ErrorCode::NotFound, QStringLiteral("parent layer %1 not found").arg(parentChainId->toString()));
+    auto prepared = prepareTar(tarFd, expectedDiffId);
+    if (!prepared)
+        return std::unexpected(prepared.error());
+    return commit(**prepared, parentChainId, sourceBlob);
 }
 
 Status LayerStore::remove(const Digest &chainId)

@@ -9,9 +9,38 @@
 #include <QList>
 #include <QString>
 
+#include <memory>
+
+#include <atomic>
 #include <optional>
 
 namespace Berth::Engine {
+
+class LayerStore;
+
+// A layer tar extracted into a private directory under layers/.tmp-*, not
+// yet visible in the store: LayerStore::prepareTar() makes it (on any
+// thread: it touches only its own directory), LayerStore::commit() names it
+// by chain-id once its parent is there. Destroying an uncommitted one
+// removes its directory.
+class PreparedLayer
+{
+public:
+    ~PreparedLayer();
+    PreparedLayer(const PreparedLayer &) = delete;
+    PreparedLayer &operator=(const PreparedLayer &) = delete;
+
+    const LayerDiff &diff() const { return m_diff; }
+    const QString &tempDir() const { return m_tempDir; }
+
+private:
+    friend class LayerStore;
+    PreparedLayer(QString tempDir, LayerDiff diff);
+
+    QString m_tempDir;
+    LayerDiff m_diff;
+    bool m_committed = false;
+};
 
 // One unpacked layer: ROOT/layers/<chain-id hex>/{diff/, meta.json}.
 struct LayerInfo
@@ -49,6 +78,19 @@ public:
     Result<LayerInfo> applyTar(int tarFd, const std::optional<Digest> &parentChainId,
                                const std::optional<Digest> &expectedDiffId = std::nullopt,
                                const Digest &sourceBlob = Digest());
+
+    // applyTar() in two steps, so that several layers of one image can be
+    // extracted at once (a layer directory does not depend on its parent's)
+    // and registered in chain order afterwards. prepareTar() is safe to call
+    // from several threads at once; `cancel`, when set, stops the extraction
+    // with an ECANCELED error.
+    Result<std::unique_ptr<PreparedLayer>> prepareTar(int tarFd, const std::optional<Digest> &expectedDiffId = std::nullopt,
+                                                      const std::atomic<bool> *cancel = nullptr) const;
+    // Registers a prepared layer on top of parentChainId (which must exist).
+    // When the chain-id exists already, the prepared copy is discarded and
+    // the existing layer returned.
+    Result<LayerInfo> commit(PreparedLayer &prepared, const std::optional<Digest> &parentChainId,
+                             const Digest &sourceBlob = Digest());
 
     bool exists(const Digest &chainId) const;
     Result<LayerInfo> get(const Digest &chainId) const;

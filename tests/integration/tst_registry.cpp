@@ -814,7 +814,7 @@ private slots:
         QTest::qWait(1000);
         QVERIFY(::kill(pid_t(pull.processId()), SIGINT) == 0);
         QVERIFY(pull.waitForFinished(15000));
-        QVERIFY2(pull.exitCode() != 0, qPrintable(QString::fromUtf8(pull.readAll())));
+        QVERIFY2(pull.exitStatus() == QProcess::CrashExit || pull.exitCode() != 0, qPrintable(QString::fromUtf8(pull.readAll())));
 
         // berthd cleans up on its own, within a few seconds
         QElapsedTimer cleaning;

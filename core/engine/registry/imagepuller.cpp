@@ -10,13 +10,23 @@
 #include <engine/layerstore.h>
 
 #include <QElapsedTimer>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSysInfo>
 
+#include <base/uniquefd.h>
+#include <engine/blobwriter.h>
+
+#include <QThread>
+
+#include <cerrno>
 #include <condition_variable>
+#include <deque>
+#include <fcntl.h>
 #include <mutex>
 #include <thread>
+#include <unistd.h>
 
 namespace Berth::Engine {
 
@@ -127,6 +137,8 @@ Result<PullResult> ImagePuller::pull(const Common::Reference &reference, const A
     const QString refText = reference.hasDigest() ? reference.digest() : (reference.hasTag() ? reference.tag() : QStringLiteral("latest"));
     const Common::Reference named = reference.hasDigest() || reference.hasTag() ? reference : reference.withTag(QStringLiteral("latest"));
     RegistryClient client(m_config, reference.domain(), auth);
+    const CancelFlag cancel = m_cancel ? m_cancel : std::make_shared<std::atomic<bool>>(false);
+    client.setCancelFlag(cancel);
 
     // --- manifest (and index) ---------------------------------------------
     auto top = client.fetchManifest(repository, refText, m_config.maxManifestBytes);
@@ -273,41 +285,58 @@ Result<PullResult> ImagePuller::pull(const Common::Reference &reference, const A
         haveImage = bool(store.image(configDesc->digest));
     });
 
+    // --- downloads, extraction and registration, overlapped ------------------
+    // The download loop (this thread) hands each complete blob to a pool of
+    // extraction threads; each extracts its layer into a private directory
+    // (layer directories do not depend on each other), and whichever thread
+    // finishes a layer registers every layer that is ready in chain order on
+    // the store's thread. A blob is verified before it is extracted and
+    // committed before its layer is registered.
     struct LayerState
     {
-        bool blobReady = false;
-        bool extracted = false;
-        bool addedBlob = false;
+        bool blobReady = false;  // in the content store before this pull, or committed by it
+        bool registered = false; // the layer exists in the layer store
+        bool addedBlob = false;  // committed by this pull
+        std::unique_ptr<BlobWriter> writer; // downloaded, not yet verified nor committed
+        std::unique_ptr<PreparedLayer> prepared;
     };
-    std::vector<LayerState> state(size_t(layers.size()));
+    const int n = int(layers.size());
+    std::vector<LayerState> state(static_cast<size_t>(n));
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::deque<int> ready;      // blobs complete, extraction not started
+    int unclaimed = 0;          // layers whose extraction has not started
+    int nextCommit = 0;         // layers before this one are registered
+    bool committing = false;
+    std::optional<Error> firstError;
+    QList<Digest> addedLayers;  // chain-ids this pull created
+    // The first failure is the pull's error; what fails after the flag is
+    // set (by it, or by the caller) fails because of the cancellation.
+    auto failWithLocked = [&](Error e) {
+        if (!firstError && !cancel->load())
+            firstError = std::move(e);
+        cancel->store(true);
+        cv.notify_all();
+    };
+
     QList<BlobFetch> fetches;
-    for (int i = 0; i < layers.size(); ++i) {
+    for (int i = 0; i < n; ++i) {
         const QString id = layers[i].digest.shortHex();
         if (haveLayer[i]) {
-            state[size_t(i)].extracted = true;
+            state[size_t(i)].registered = true;
             emitMessage(Progress::detail(QStringLiteral("Already exists"), id));
             continue;
         }
         emitMessage(Progress::detail(QStringLiteral("Pulling fs layer"), id));
+        ++unclaimed;
         if (content.exists(layers[i].digest)) {
             state[size_t(i)].blobReady = true;
+            ready.push_back(i);
             continue;
         }
-    }
-
-    std::mutex mutex;
-    std::condition_variable cv;
-    bool cancelled = false;
-    std::optional<Error> extractError;
-    QList<Digest> addedLayers; // chain-ids this pull created
-
-    for (int i = 0; i < layers.size(); ++i) {
-        if (state[size_t(i)].extracted || state[size_t(i)].blobReady)
-            continue;
         BlobFetch f;
         f.digest = layers[i].digest;
         f.size = layers[i].size;
-        const QString id = layers[i].digest.shortHex();
         auto last = std::make_shared<qint64>(-1);
         auto timer = std::make_shared<QElapsedTimer>();
         f.progress = [emitMessage, id, last, timer](qint64 current, qint64 total) {
@@ -319,86 +348,188 @@ Result<PullResult> ImagePuller::pull(const Common::Reference &reference, const A
             emitMessage(Progress::bar(QStringLiteral("Downloading"), id, current, total));
         };
         f.verifying = [emitMessage, id] { emitMessage(Progress::detail(QStringLiteral("Verifying Checksum"), id)); };
-        f.completed = [&, i, id](const Digest &) {
-            emitMessage(Progress::detail(QStringLiteral("Download complete"), id));
+        f.received = [&, i, id](std::unique_ptr<BlobWriter> writer) {
+            // every byte was hashed as it arrived: this only compares
+            auto verified = writer->verify();
             std::lock_guard lock(mutex);
-            state[size_t(i)].blobReady = true;
-            state[size_t(i)].addedBlob = true;
+            if (!verified) {
+                failWithLocked(Error(verified.error()).wrap("filesystem layer verification failed for digest "
+                                                            + layers[i].digest.toString().toStdString()));
+                return;
+            }
+            emitMessage(Progress::detail(QStringLiteral("Download complete"), id));
+            state[size_t(i)].writer = std::move(writer);
+            ready.push_back(i);
             cv.notify_all();
         };
         fetches.append(f);
     }
 
-    // Extraction follows the downloads: layer i as soon as its blob and
-    // layer i-1 are there, on the store's thread.
-    std::thread extractor([&] {
-        for (int i = 0; i < layers.size(); ++i) {
+    // Registers every prepared layer whose parent is registered, in order;
+    // one thread at a time does it.
+    auto registerReady = [&] {
+        {
+            std::lock_guard lock(mutex);
+            if (committing)
+                return;
+            committing = true;
+        }
+        for (;;) {
+            int i = -1;
             {
-                std::unique_lock lock(mutex);
-                cv.wait(lock, [&] { return cancelled || state[size_t(i)].blobReady || state[size_t(i)].extracted; });
-                if (cancelled || extractError)
-                    return;
-                if (state[size_t(i)].extracted)
-                    continue;
-            }
-            const QString id = layers[i].digest.shortHex();
-            emitMessage(Progress::bar(QStringLiteral("Extracting"), id, layers[i].size, layers[i].size));
-            std::optional<Error> error;
-            m_runOnStore([&](ImageStore &store) {
-                auto fd = store.content().open(layers[i].digest);
-                if (!fd) {
-                    error = fd.error();
+                std::lock_guard lock(mutex);
+                while (nextCommit < n && state[size_t(nextCommit)].registered)
+                    ++nextCommit;
+                if (cancel->load() || nextCommit >= n || !state[size_t(nextCommit)].prepared) {
+                    committing = false;
+                    cv.notify_all();
                     return;
                 }
+                i = nextCommit;
+            }
+            QElapsedTimer t;
+            t.start();
+            std::optional<Error> error;
+            bool added = false;
+            m_runOnStore([&](ImageStore &store) {
                 const std::optional<Digest> parentChain = i == 0 ? std::nullopt : std::optional<Digest>(chainIds[i - 1]);
                 const bool existed = store.layers().exists(chainIds[i]);
-                auto info = store.layers().applyTar(fd->get(), parentChain, diffIds[i], layers[i].digest);
+                auto info = store.layers().commit(*state[size_t(i)].prepared, parentChain, layers[i].digest);
                 if (!info) {
                     error = Error(info.error()).wrap("register layer " + layers[i].digest.toString().toStdString());
                     return;
                 }
-                if (!existed)
-                    addedLayers.append(chainIds[i]);
+                added = !existed;
             });
+            qCDebug(lcEngine).noquote() << "pull: registered layer" << i << chainIds[i].shortHex() << "in" << t.elapsed() << "ms";
             std::lock_guard lock(mutex);
+            state[size_t(i)].prepared.reset();
             if (error) {
-                extractError = error;
-                cv.notify_all();
+                committing = false;
+                failWithLocked(*error);
                 return;
             }
-            state[size_t(i)].extracted = true;
-            emitMessage(Progress::detail(QStringLiteral("Pull complete"), id));
+            if (added)
+                addedLayers.append(chainIds[i]);
+            state[size_t(i)].registered = true;
+            emitMessage(Progress::detail(QStringLiteral("Pull complete"), layers[i].digest.shortHex()));
         }
-    });
+    };
 
+    // One layer: verify and extract its blob, commit the blob, then register.
+    auto extractOne = [&](int i) -> Status {
+        const QString id = layers[i].digest.shortHex();
+        std::unique_ptr<BlobWriter> writer;
+        {
+            std::lock_guard lock(mutex);
+            writer = std::move(state[size_t(i)].writer);
+        }
+        QElapsedTimer t;
+        t.start();
+        UniqueFd fd;
+        if (writer) {
+            // verified on arrival; read back from the page cache
+            const int raw = ::open(QFile::encodeName(writer->tempPath()).constData(), O_RDONLY | O_CLOEXEC);
+            if (raw < 0)
+                return fail(Error::fromErrno("open downloaded blob " + writer->tempPath().toStdString(), errno));
+            fd = UniqueFd(raw);
+        } else {
+            auto opened = content.open(layers[i].digest);
+            if (!opened)
+                return fail(opened.error());
+            fd = std::move(*opened);
+        }
+        emitMessage(Progress::bar(QStringLiteral("Extracting"), id, 0, layers[i].size));
+        auto prepared = m_store.layers().prepareTar(fd.get(), diffIds[i], cancel.get());
+        if (!prepared)
+            return fail(Error(prepared.error()).wrap("register layer " + layers[i].digest.toString().toStdString()));
+        fd.reset();
+        const qint64 extractMs = t.restart();
+        emitMessage(Progress::bar(QStringLiteral("Extracting"), id, layers[i].size, layers[i].size));
+        if (writer) {
+            auto committed = writer->commit();
+            if (!committed)
+                return fail(Error(committed.error()).wrap("store blob " + layers[i].digest.toString().toStdString()));
+        }
+        qCDebug(lcEngine).noquote() << "pull: layer" << i << id << "extracted in" << extractMs << "ms, blob committed in"
+                                    << t.elapsed() << "ms";
+        {
+            std::lock_guard lock(mutex);
+            if (writer) {
+                state[size_t(i)].blobReady = true;
+                state[size_t(i)].addedBlob = true;
+            }
+            state[size_t(i)].prepared = std::move(*prepared);
+        }
+        registerReady();
+        return {};
+    };
+
+    const int workers = std::min(unclaimed, std::max(2, QThread::idealThreadCount()) + 1);
+    std::vector<std::thread> pool;
+    for (int w = 0; w < workers; ++w) {
+        pool.emplace_back([&] {
+            for (;;) {
+                int i = -1;
+                {
+                    std::unique_lock lock(mutex);
+                    cv.wait(lock, [&] { return cancel->load() || !ready.empty() || unclaimed == 0; });
+                    if (cancel->load() || ready.empty())
+                        return;
+                    i = ready.front();
+                    ready.pop_front();
+                    --unclaimed;
+                }
+                if (auto st = extractOne(i); !st) {
+                    std::lock_guard lock(mutex);
+                    failWithLocked(st.error());
+                    return;
+                }
+            }
+        });
+    }
+
+    QElapsedTimer downloadTimer;
+    downloadTimer.start();
     Status downloaded = client.fetchBlobs(repository, fetches, content, m_config.maxConcurrentDownloads);
+    qCDebug(lcEngine).noquote() << "pull: downloads done in" << downloadTimer.elapsed() << "ms";
     {
         std::lock_guard lock(mutex);
         if (!downloaded)
-            cancelled = true;
+            failWithLocked(downloaded.error());
         cv.notify_all();
     }
-    extractor.join();
+    for (std::thread &t : pool)
+        t.join();
+    qCDebug(lcEngine).noquote() << "pull: layers registered" << downloadTimer.elapsed() << "ms after the downloads began";
 
     auto rollback = [&] {
+        for (LayerState &s : state) {
+            s.prepared.reset();
+            s.writer.reset();
+        }
         m_runOnStore([&](ImageStore &store) {
             for (auto it = addedLayers.crbegin(); it != addedLayers.crend(); ++it) {
                 if (auto st = store.layers().remove(*it); !st)
                     qCWarning(lcEngine).noquote() << "pull rollback: remove layer" << it->toString() << QString::fromStdString(st.error().toString());
             }
-            for (int i = 0; i < layers.size(); ++i) {
+            for (int i = 0; i < n; ++i) {
                 if (state[size_t(i)].addedBlob)
                     (void)store.content().remove(layers[i].digest);
             }
         });
     };
-    if (!downloaded) {
+    if (firstError || cancel->load()) {
         rollback();
-        return fail(downloaded.error());
+        if (firstError)
+            return fail(*firstError);
+        return fail(cancelledError("pull " + named.familiarString().toStdString()));
     }
-    if (extractError) {
-        rollback();
-        return fail(*extractError);
+    for (int i = 0; i < n; ++i) {
+        if (!state[size_t(i)].registered) {
+            rollback();
+            return fail(ErrorCode::Internal, "pull: layer " + std::to_string(i) + " was not registered");
+        }
     }
 
     // --- the image, its tag and its digest reference ----------------------

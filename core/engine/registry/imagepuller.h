@@ -1,6 +1,7 @@
 #pragma once
 
 #include "authconfig.h"
+#include "registryclient.h"
 #include "registryconfig.h"
 
 #include <engine/digest.h>
@@ -58,6 +59,11 @@ class ImagePuller
 public:
     ImagePuller(RegistryConfig config, ImageStore &store, StoreRunner runOnStore, ProgressSink progress);
 
+    // Set (by the caller, or by the puller itself when one of its threads
+    // fails) to stop the pull: downloads and extractions stop, and what the
+    // pull stored is removed.
+    void setCancelFlag(CancelFlag cancel) { m_cancel = std::move(cancel); }
+
     Result<PullResult> pull(const Common::Reference &reference, const AuthConfig &auth,
                             const Platform &platform = Platform::host());
 
@@ -66,6 +72,7 @@ private:
     ImageStore &m_store;
     StoreRunner m_runOnStore;
     ProgressSink m_progress;
+    CancelFlag m_cancel;
 };
 
 } // namespace Berth::Engine

@@ -13,6 +13,10 @@
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QThread>
+
+#include <atomic>
+#include <mutex>
 
 namespace Berth::Engine {
 
@@ -31,6 +35,7 @@ struct PushBlob
     qint64 size = 0;
     Compression compression = Compression::None;
     QString id; // what the progress lines show
+    QStringList knownIn; // repositories of this registry it is known to be in
 };
 
 Result<Compression> sniff(const QString &path)
@@ -148,15 +153,17 @@ Result<PushResult> ImagePusher::push(const Common::Reference &input, const AuthC
         allGzip = allGzip && *c == Compression::Gzip;
     }
 
+    const CancelFlag cancel = m_cancel ? m_cancel : std::make_shared<std::atomic<bool>>(false);
     RegistryClient client(m_config, reference.domain(), auth);
+    client.setCancelFlag(cancel);
     emitMessage(Progress::status(QStringLiteral("The push refers to repository [%1]").arg(reference.familiarName())));
     for (const PushBlob &b : std::as_const(layers))
         emitMessage(Progress::detail(QStringLiteral("Preparing"), b.id));
 
     BlobSources sources(m_store.root());
     const QString here = client.host() + u'/' + repository;
-    auto pushBlob = [&](const PushBlob &b, bool showProgress) -> Status {
-        auto exists = client.blobExists(repository, b.digest);
+    auto pushBlob = [&](RegistryClient &rc, const PushBlob &b, bool showProgress) -> Status {
+        auto exists = rc.blobExists(repository, b.digest);
         if (!exists)
             return std::unexpected(exists.error());
         if (*exists) {
@@ -165,13 +172,13 @@ Result<PushResult> ImagePusher::push(const Common::Reference &input, const AuthC
             return {};
         }
         QString mountFrom;
-        for (const QString &known : sources.repositoriesOf(b.digest)) {
-            if (known.startsWith(client.host() + u'/') && known != here) {
-                mountFrom = known.mid(client.host().size() + 1);
+        for (const QString &known : b.knownIn) {
+            if (known.startsWith(rc.host() + u'/') && known != here) {
+                mountFrom = known.mid(rc.host().size() + 1);
                 break;
             }
         }
-        auto started = client.startUpload(repository, mountFrom.isEmpty() ? Digest() : b.digest, mountFrom);
+        auto started = rc.startUpload(repository, mountFrom.isEmpty() ? Digest() : b.digest, mountFrom);
         if (!started)
             return std::unexpected(started.error());
         if (started->mounted) {
@@ -188,17 +195,49 @@ Result<PushResult> ImagePusher::push(const Common::Reference &input, const AuthC
             if (showProgress)
                 emitMessage(Progress::bar(QStringLiteral("Pushing"), b.id, current, total));
         };
-        if (auto st = client.uploadBlob(repository, started->location, &file, b.size, b.digest, progress); !st)
+        if (auto st = rc.uploadBlob(repository, started->location, &file, b.size, b.digest, progress); !st)
             return st;
         if (showProgress)
             emitMessage(Progress::detail(QStringLiteral("Pushed"), b.id));
         return {};
     };
 
-    for (const PushBlob &b : std::as_const(layers)) {
-        if (auto st = pushBlob(b, true); !st)
-            return fail(Error(st.error()));
+    for (PushBlob &b : layers)
+        b.knownIn = sources.repositoriesOf(b.digest);
+
+    // Layers go up several at once, each uploader thread with a client of
+    // its own (a client is bound to its thread's event loop). The first
+    // failure stops the others.
+    std::mutex mutex;
+    std::optional<Error> firstError;
+    std::atomic<int> nextLayer{0};
+    const int uploaders = std::min<int>(int(layers.size()), std::max(1, m_config.maxConcurrentUploads));
+    std::vector<std::unique_ptr<QThread>> threads;
+    for (int t = 0; t < uploaders; ++t) {
+        threads.emplace_back(QThread::create([&] {
+            RegistryClient own(m_config, reference.domain(), auth);
+            own.setCancelFlag(cancel);
+            for (;;) {
+                const int i = nextLayer.fetch_add(1);
+                if (i >= layers.size() || cancel->load())
+                    return;
+                if (auto st = pushBlob(own, layers.at(i), true); !st) {
+                    std::lock_guard lock(mutex);
+                    if (!firstError && !cancel->load())
+                        firstError = st.error();
+                    cancel->store(true);
+                    return;
+                }
+            }
+        }));
+        threads.back()->start();
     }
+    for (auto &t : threads)
+        t->wait();
+    if (firstError)
+        return fail(*firstError);
+    if (cancel->load())
+        return fail(cancelledError("push " + reference.familiarString().toStdString()));
     PushBlob configBlob;
     configBlob.digest = record.id;
     configBlob.size = record.configJson.size();
@@ -206,7 +245,8 @@ Result<PushResult> ImagePusher::push(const Common::Reference &input, const AuthC
         if (auto put = content.put(record.configJson, record.id); !put)
             return std::unexpected(put.error());
     }
-    if (auto st = pushBlob(configBlob, false); !st)
+    configBlob.knownIn = sources.repositoriesOf(configBlob.digest);
+    if (auto st = pushBlob(client, configBlob, false); !st)
         return fail(Error(st.error()));
 
     // --- the manifest, last ------------------------------------------------

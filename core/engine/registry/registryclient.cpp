@@ -18,6 +18,7 @@
 #include <QUrlQuery>
 
 #include <algorithm>
+#include <cerrno>
 
 namespace Berth::Engine {
 
@@ -26,6 +27,8 @@ namespace {
 constexpr int kMaxRedirects = 10;
 constexpr qint64 kDefaultBodyCap = 1024 * 1024;
 constexpr qint64 kErrorBodyCap = 64 * 1024;
+
+constexpr int kCancelPollMs = 50;
 
 std::unexpected<Error> failText(ErrorCode code, const QString &text)
 {
@@ -167,6 +170,7 @@ public:
         QList<QPair<QByteArray, QByteArray>> headers;
         QByteArray body;
         QIODevice *bodyDevice = nullptr; // not re-sendable: no 401 retry
+        std::function<void(qint64 sent, qint64 total)> uploadProgress;
         QString scope;                   // "repository:x:pull"
         qint64 maxBody = kDefaultBodyCap;
     };
@@ -181,6 +185,9 @@ public:
     QString authScheme; // "", "basic", "bearer"
     QMap<QString, QString> bearer; // realm, service
     QHash<QString, QByteArray> tokens; // scope -> Authorization value
+    CancelFlag cancel;
+
+    bool cancelled() const { return cancel && cancel->load(std::memory_order_relaxed); }
 
     QUrl base() const
     {
@@ -248,12 +255,15 @@ public:
         QString errorText;
         QList<QSslError> sslErrors;
         bool tooLarge = false;
+        bool cancelled = false;
     };
 
-    Finished wait(QNetworkReply *reply, qint64 maxBody)
+    Finished wait(QNetworkReply *reply, qint64 maxBody, const std::function<void(qint64, qint64)> &uploadProgress = {})
     {
         Finished f;
         QEventLoop loop;
+        if (uploadProgress)
+            QObject::connect(reply, &QNetworkReply::uploadProgress, &loop, [&](qint64 sent, qint64 total) { uploadProgress(sent, total); });
         QObject::connect(reply, &QNetworkReply::sslErrors, &loop, [&f](const QList<QSslError> &errors) { f.sslErrors += errors; });
         QObject::connect(reply, &QNetworkReply::readyRead, &loop, [&] {
             if (f.tooLarge)
@@ -265,8 +275,19 @@ public:
             }
         });
         QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+        QTimer poll;
+        if (cancel) {
+            QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
+                if (cancelled() && !f.cancelled) {
+                    f.cancelled = true;
+                    reply->abort();
+                }
+            });
+            poll.start(kCancelPollMs);
+        }
         if (!reply->isFinished())
             loop.exec(QEventLoop::ExcludeUserInputEvents);
+        poll.stop();
         if (!f.tooLarge && reply->isOpen())
             f.reply.body += reply->readAll();
         f.reply.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
@@ -282,6 +303,8 @@ public:
     // A transport failure (no HTTP status) as an error naming the request.
     Error transportError(const QByteArray &verb, const QUrl &url, const Finished &f) const
     {
+        if (f.cancelled || cancelled())
+            return cancelledError(QStringLiteral("%1 %2").arg(QString::fromLatin1(verb), url.toString(QUrl::RemoveUserInfo | QUrl::RemoveQuery)).toStdString());
         QString why;
         if (!f.sslErrors.isEmpty() && !endpoint.skipVerify)
             why = tlsErrorText(f.sslErrors, host);
@@ -446,6 +469,8 @@ public:
             r.url.setScheme(scheme);
         bool retried = false;
         for (;;) {
+            if (cancelled())
+                return fail(cancelledError(r.verb.toStdString() + " " + r.url.toString(QUrl::RemoveQuery).toStdString()));
             auto authorization = authorizationFor(r.scope);
             if (!authorization)
                 return std::unexpected(authorization.error());
@@ -453,7 +478,7 @@ public:
             QByteArray sentAuth = *authorization;
             Finished f;
             for (int hop = 0;; ++hop) {
-                f = wait(start(r, url, isRegistryHost(url) ? sentAuth : QByteArray()), r.maxBody);
+                f = wait(start(r, url, isRegistryHost(url) ? sentAuth : QByteArray()), r.maxBody, r.uploadProgress);
                 if (f.tooLarge)
                     return failText(ErrorCode::TooLarge, QStringLiteral("%1 %2: reply is larger than %3 bytes")
                                                              .arg(QString::fromLatin1(r.verb), url.toString(QUrl::RemoveQuery))
@@ -525,6 +550,16 @@ RegistryClient::RegistryClient(RegistryConfig config, const QString &referenceDo
 }
 
 RegistryClient::~RegistryClient() = default;
+
+Error cancelledError(const std::string &what)
+{
+    return Error(ErrorCode::Unavailable, what, ECANCELED);
+}
+
+void RegistryClient::setCancelFlag(CancelFlag cancel)
+{
+    d->cancel = std::move(cancel);
+}
 
 const QString &RegistryClient::host() const
 {
@@ -695,7 +730,7 @@ Status RegistryClient::uploadBlob(const QString &repository, const QUrl &startLo
     };
 
     qint64 sent = 0;
-    if (size > d->config.chunkSize) {
+    if (device->isSequential() && size > d->config.chunkSize) {
         while (sent < size) {
             const QByteArray chunk = device->read(std::min(d->config.chunkSize, size - sent));
             if (chunk.isEmpty())
@@ -728,15 +763,24 @@ Status RegistryClient::uploadBlob(const QString &repository, const QUrl &startLo
             return std::unexpected(reply.error());
         return check(*reply, {201, 204}, "PUT");
     }
-    // monolithic: the whole blob in the closing PUT
+    // monolithic: the whole blob in the closing PUT, streamed from the device
     Private::Request r;
     r.verb = "PUT";
     r.url = withDigest(location);
     r.scope = scope;
-    r.body = device->read(size);
-    if (r.body.size() != size)
-        return failText(ErrorCode::Io, QStringLiteral("read blob %1: got %2 of %3 bytes").arg(digest.toString()).arg(r.body.size()).arg(size));
+    r.bodyDevice = device;
     r.headers.emplaceBack("Content-Type", "application/octet-stream");
+    r.headers.emplaceBack("Content-Length", QByteArray::number(size));
+    if (progress) {
+        // every 1/50 of the blob at most, as docker's bars move
+        qint64 last = -1;
+        r.uploadProgress = [&progress, &last, size](qint64 sentBytes, qint64) {
+            if (sentBytes < size && last >= 0 && sentBytes - last < std::max<qint64>(size / 50, 1))
+                return;
+            last = sentBytes;
+            progress(std::min(sentBytes, size), size);
+        };
+    }
     auto reply = d->send(r);
     if (!reply)
         return std::unexpected(reply.error());
@@ -1021,15 +1065,19 @@ Status RegistryClient::Private::fetchBlobs(const QString &repository, const QLis
             }
             if (j->fetch.verifying)
                 j->fetch.verifying();
-            auto committed = j->writer->commit();
-            j->writer.reset();
-            if (!committed) {
-                finishAll(Error(committed.error()).wrap("filesystem layer verification failed for digest "
-                                                        + j->fetch.digest.toString().toStdString()));
-                return;
+            if (j->fetch.received) {
+                j->fetch.received(std::move(j->writer));
+            } else {
+                auto committed = j->writer->commit();
+                j->writer.reset();
+                if (!committed) {
+                    finishAll(Error(committed.error()).wrap("filesystem layer verification failed for digest "
+                                                            + j->fetch.digest.toString().toStdString()));
+                    return;
+                }
+                if (j->fetch.completed)
+                    j->fetch.completed(*committed);
             }
-            if (j->fetch.completed)
-                j->fetch.completed(*committed);
             --running;
             if (--remaining == 0) {
                 loop.quit();
@@ -1039,9 +1087,20 @@ Status RegistryClient::Private::fetchBlobs(const QString &repository, const QLis
         });
     };
 
+    QTimer poll;
+    if (cancel) {
+        QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
+            if (cancelled() && !failure)
+                finishAll(cancelledError("fetch blobs of " + repository.toStdString()));
+        });
+        poll.start(kCancelPollMs);
+    }
     startMore();
-    if (!failure && remaining > 0)
+    if (!failure && remaining > 0 && !cancelled())
         loop.exec(QEventLoop::ExcludeUserInputEvents);
+    poll.stop();
+    if (!failure && cancelled())
+        failure = cancelledError("fetch blobs of " + repository.toStdString());
     // drop anything still pending (a failure stopped the loop)
     for (auto &j : jobs) {
         if (j->reply) {

@@ -13,6 +13,7 @@
 #include <QString>
 #include <QUrl>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 
@@ -20,7 +21,15 @@ class QIODevice;
 
 namespace Berth::Engine {
 
+class BlobWriter;
 class ContentStore;
+
+// Set to true to stop a transfer (berthd: the client went away, or another
+// part of the same pull failed). Every thread of the transfer polls it.
+using CancelFlag = std::shared_ptr<std::atomic<bool>>;
+
+// The error a cancelled transfer ends with: "<what>: ECANCELED (Operation canceled)".
+Error cancelledError(const std::string &what);
 
 // One reply of a registry, with its body buffered (capped).
 struct RegistryReply
@@ -44,6 +53,11 @@ struct BlobFetch
     std::function<void(qint64 current, qint64 total)> progress;
     std::function<void()> verifying;                        // all bytes arrived
     std::function<void(const Digest &digest)> completed;    // committed to the store
+    // When set, a blob whose bytes all arrived is not committed by the
+    // client: its writer (size checked, digest not yet) is handed over here,
+    // on the client's thread, and the receiver verifies and commits it (so
+    // that the fsync runs off the download loop). `completed` is not called.
+    std::function<void(std::unique_ptr<BlobWriter> writer)> received;
 };
 
 struct UploadStart
@@ -78,6 +92,11 @@ public:
 
     const QString &host() const;
 
+    // Polled by every request (every 50 ms while one waits): once it is
+    // true, the request in flight is aborted and the call fails with
+    // cancelledError().
+    void setCancelFlag(CancelFlag cancel);
+
     // GET /v2/: chooses https or (where allowed) http and learns how the
     // registry authenticates.
     Status ping();
@@ -100,8 +119,9 @@ public:
     // POST /v2/<repo>/blobs/uploads/ (with ?mount=&from= when fromRepository is set)
     Result<UploadStart> startUpload(const QString &repository, const Digest &mount = {},
                                     const QString &fromRepository = {});
-    // Sends `size` bytes from `device` to an upload session: one PUT when the
-    // blob fits a chunk, else PATCH chunks then the closing PUT ?digest=.
+    // Sends `size` bytes from `device` to an upload session: one PUT ?digest=
+    // streamed from the device when it is sequential-safe (a file), else
+    // PATCH chunks of config.chunkSize then the closing PUT ?digest=.
     Status uploadBlob(const QString &repository, const QUrl &location, QIODevice *device, qint64 size,
                       const Digest &digest, const std::function<void(qint64 current, qint64 total)> &progress);
     // PUT /v2/<repo>/manifests/<reference>; returns the manifest's digest.
