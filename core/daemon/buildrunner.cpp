@@ -97,6 +97,54 @@ Status linkTree(int srcFd, int dstFd, const QString &where)
     return status;
 }
 
+// The runtime's mount points that landed in the writable layer: the
+// /etc files berthd bind-mounts (empty files in the upper dir) and the
+// /dev, /proc, /sys directories when the image lacked them. dockerd keeps
+// them in the container's init layer, which a commit leaves out; so does
+// Berth, or every RUN layer would carry them.
+void dropMountPoints(const QString &upper, const QStringList &lowerDirs)
+{
+    const auto inLower = [&lowerDirs](const QString &rel) {
+        for (const QString &l : lowerDirs) {
+            struct stat st{};
+            if (::lstat(QFile::encodeName(l + u'/' + rel).constData(), &st) == 0)
+                return true;
+        }
+        return false;
+    };
+    for (const char *file : {"etc/hostname", "etc/hosts", "etc/resolv.conf"}) {
+        const QByteArray path = QFile::encodeName(upper + u'/' + QLatin1String(file));
+        struct stat st{};
+        if (::lstat(path.constData(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+            (void)::unlink(path.constData());
+    }
+    for (const char *dir : {"etc", "dev", "proc", "sys"}) {
+        const QByteArray path = QFile::encodeName(upper + u'/' + QLatin1String(dir));
+        struct stat up{};
+        if (::lstat(path.constData(), &up) < 0 || !S_ISDIR(up.st_mode))
+            continue;
+        if (inLower(QLatin1String(dir))) {
+            // Copied up only as the parent of a mount point: same metadata
+            // as the image's, nothing in it, not opaque.
+            struct stat low{};
+            bool same = false;
+            for (const QString &l : lowerDirs) {
+                if (::lstat(QFile::encodeName(l + u'/' + QLatin1String(dir)).constData(), &low) == 0) {
+                    same = S_ISDIR(low.st_mode) && low.st_mode == up.st_mode && low.st_uid == up.st_uid
+                           && low.st_gid == up.st_gid;
+                    break;
+                }
+            }
+            char value[8];
+            const bool opaque = ::lgetxattr(path.constData(), "trusted.overlay.opaque", value, sizeof value) > 0;
+            if (!same || opaque)
+                continue;
+        }
+        // rmdir only removes it when it is empty
+        (void)::rmdir(path.constData());
+    }
+}
+
 } // namespace
 
 struct BuildContainerRunner::Step
@@ -204,6 +252,10 @@ void BuildContainerRunner::startStep(const std::shared_ptr<Step> &step)
     stageConfig.remove(QStringLiteral("Entrypoint"));
     stageConfig.remove(QStringLiteral("Cmd"));
     stageConfig.remove(QStringLiteral("Env"));
+    // A step container gets no anonymous volumes (what RUN writes under a
+    // VOLUME path is then committed: dockerd discards it) and no healthcheck.
+    stageConfig.remove(QStringLiteral("Volumes"));
+    stageConfig.remove(QStringLiteral("Healthcheck"));
     imageConfig.insert(QStringLiteral("config"), stageConfig);
     ctx.image.config = imageConfig;
     ctx.image.id = request.image;
@@ -278,6 +330,7 @@ void BuildContainerRunner::stepExited(const std::shared_ptr<Step> &step, int exi
     const QString upper = bundle + QStringLiteral("/upper");
     Result<int> result = exitCode;
     if (exitCode == 0) {
+        dropMountPoints(upper, step->request.lowerDirs);
         // The container's writable layer becomes the step's layer dir.
         if (m_options.removeAfterSuccess) {
             if (::rename(QFile::encodeName(upper).constData(), QFile::encodeName(step->request.upperDir).constData()) < 0)
