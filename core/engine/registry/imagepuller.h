@@ -49,11 +49,14 @@ struct PullResult
 // Manifests (Docker schema2, OCI manifest, OCI index / manifest list with
 // the platform chosen) are capped and verified against their digests; the
 // config's diff-ids must match the layers; blobs stream into the content
-// store verified (several at once, resumed after a dropped connection), and
-// each layer is extracted by the layer store as soon as it and its parent
-// are there. The image is created and tagged, and name@digest recorded, only
-// when everything is in place; a failure removes the blobs and layers this
-// pull added, so nothing is partially stored or tagged.
+// store verified (several at once, resumed after a dropped connection);
+// each layer is extracted as soon as its blob is verified, several at once
+// on threads of their own (LayerStore::prepareTar), and registered in chain
+// order on the store's thread (LayerStore::commit) once its blob is
+// committed and its parent registered. The image is created and tagged, and
+// name@digest recorded, only when everything is in place; a failure or a
+// cancellation removes the blobs and layers this pull added, so nothing is
+// partially stored or tagged.
 class ImagePuller
 {
 public:
