@@ -20,6 +20,8 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include <utility>
+
 namespace Berth::Gui {
 
 LogView::LogView(QWidget *parent)
@@ -29,6 +31,12 @@ LogView::LogView(QWidget *parent)
     , m_list(new QListView(this))
 {
     setObjectName(QStringLiteral("logView"));
+    m_flushTimer.setSingleShot(true);
+    m_flushTimer.setInterval(FlushIntervalMs);
+    connect(&m_flushTimer, &QTimer::timeout, this, [this] {
+        const QList<Client::LogLine> lines = std::exchange(m_pendingLines, {});
+        m_model->appendLines(lines);
+    });
     m_list->setObjectName(QStringLiteral("logList"));
     m_list->setAccessibleName(tr("Container output"));
     m_list->setModel(m_model);
@@ -160,6 +168,8 @@ void LogView::restart()
         m_stream->deleteLater();
         m_stream = nullptr;
     }
+    m_flushTimer.stop();
+    m_pendingLines.clear();
     m_model->clear();
     m_status->hide();
     updateMatches();
@@ -170,11 +180,18 @@ void LogView::restart()
     query.timestamps = true;
     query.since = sinceValue();
     m_stream = new Client::LogStream(m_client, m_container, query, this);
-    connect(m_stream, &Client::LogStream::lines, m_model, &LogModel::appendLines);
+    connect(m_stream, &Client::LogStream::lines, this, [this](const QList<Client::LogLine> &lines) {
+        m_pendingLines += lines;
+        if (!m_flushTimer.isActive())
+            m_flushTimer.start();
+    });
     Client::LogStream *stream = m_stream;
     connect(stream, &Client::LogStream::finished, this, [this, stream](const Status &result) {
         if (stream != m_stream)
             return;
+        // The last lines before the end message.
+        m_flushTimer.stop();
+        m_model->appendLines(std::exchange(m_pendingLines, {}));
         const QString message = result ? tr("The output ended: the container is not running.")
                                        : tr("Could not read the output: %1").arg(errorText(result.error()));
         m_status->setText(message);

@@ -1,6 +1,10 @@
 #pragma once
 
+#include <client/logstream.h>
+
+#include <QList>
 #include <QPointer>
+#include <QTimer>
 #include <QWidget>
 
 class QCheckBox;
@@ -62,6 +66,12 @@ private:
     QPointer<Client::EngineClient> m_client;
     QString m_container;
     Client::LogStream *m_stream = nullptr;
+    // Lines from the stream are appended to the model at most every
+    // FlushIntervalMs in one batch: a chatty container then costs one
+    // insert, one relayout and one scroll per interval, not per read.
+    static constexpr int FlushIntervalMs = 50;
+    QList<Client::LogLine> m_pendingLines;
+    QTimer m_flushTimer;
     LogModel *m_model = nullptr;
     LogLineDelegate *m_delegate = nullptr;
     QListView *m_list = nullptr;

@@ -3,12 +3,30 @@
 #include <client/endpoint.h>
 #include <common/engineconnection.h>
 #include <common/eventmodel.h>
+#include <client/imagetransfer.h>
+#include <common/jsontreeview.h>
 #include <common/notificationbar.h>
+#include <containers/containerlistmodel.h>
+#include <containers/containerspage.h>
+#include <containers/logmodel.h>
+#include <containers/logview.h>
+#include <containers/statsgraph.h>
 #include <editor/buildpage.h>
 #include <editor/codeeditor.h>
+#include <editor/diagnosticmodel.h>
 #include <editor/syntaxhighlighting.h>
+#include <images/imagelistmodel.h>
+#include <images/imagespage.h>
+#include <support/commandrunner.h>
 #include <support/daemonprocess.h>
 #include <support/privatehelper.h>
+
+#include <QApplication>
+#include <QCheckBox>
+#include <QGuiApplication>
+#include <QStyleFactory>
+#include <QTabWidget>
+#include <QTableView>
 
 #include <QDir>
 #include <QFile>
@@ -26,6 +44,8 @@
 
 using namespace Berth::Gui;
 using Berth::Client::Endpoint;
+using Berth::TestSupport::CommandResult;
+using Berth::TestSupport::CommandRunner;
 using Berth::TestSupport::DaemonProcess;
 using Berth::TestSupport::PrivateHelper;
 
@@ -52,6 +72,57 @@ struct TimerCounter : QObject
     int count = 0;
     QSet<QString> receivers;
 };
+
+// A dark palette for the screenshots (the platform's own may have none).
+QPalette darkPalette()
+{
+    QPalette p;
+    const QColor window(0x2b, 0x2d, 0x30), base(0x1e, 0x1f, 0x22), text(0xdf, 0xe1, 0xe5);
+    p.setColor(QPalette::Window, window);
+    p.setColor(QPalette::WindowText, text);
+    p.setColor(QPalette::Base, base);
+    p.setColor(QPalette::AlternateBase, window);
+    p.setColor(QPalette::ToolTipBase, base);
+    p.setColor(QPalette::ToolTipText, text);
+    p.setColor(QPalette::Text, text);
+    p.setColor(QPalette::PlaceholderText, QColor(0x8c, 0x8f, 0x94));
+    p.setColor(QPalette::Button, window);
+    p.setColor(QPalette::ButtonText, text);
+    p.setColor(QPalette::BrightText, QColor(0xff, 0x6b, 0x6b));
+    p.setColor(QPalette::Highlight, QColor(0x35, 0x74, 0xf0));
+    p.setColor(QPalette::HighlightedText, Qt::white);
+    p.setColor(QPalette::Link, QColor(0x54, 0x9b, 0xf5));
+    for (auto role : {QPalette::WindowText, QPalette::Text, QPalette::ButtonText})
+        p.setColor(QPalette::Disabled, role, QColor(0x7a, 0x7d, 0x82));
+    return p;
+}
+
+// Mean lightness (0-255) and how many distinct colours a picture has:
+// a blank or unreadable capture has one colour.
+struct PictureStats
+{
+    double lightness = 0;
+    int colours = 0;
+};
+
+PictureStats pictureStats(const QImage &image)
+{
+    PictureStats stats;
+    QSet<QRgb> colours;
+    qint64 sum = 0, n = 0;
+    for (int y = 0; y < image.height(); y += 3) {
+        for (int x = 0; x < image.width(); x += 3) {
+            const QRgb px = image.pixel(x, y);
+            if (colours.size() < 4096)
+                colours.insert(px);
+            sum += qGray(px);
+            ++n;
+        }
+    }
+    stats.lightness = n ? double(sum) / double(n) : 0;
+    stats.colours = int(colours.size());
+    return stats;
+}
 
 } // namespace
 
@@ -129,6 +200,9 @@ private:
     }
 
     QTemporaryDir m_dir;
+    // Containers made for the screenshots, removed in cleanup().
+    QStringList m_shotContainers;
+    QString m_shotHost;
     std::vector<std::unique_ptr<PrivateHelper>> m_helpers;
     std::vector<qint64> m_detachedPids; // helpers the app under test started
 
@@ -144,6 +218,14 @@ private slots:
 
     void cleanup()
     {
+        // Containers first, while their helper still runs (their shims
+        // would outlive it).
+        if (!m_shotContainers.isEmpty() && !m_helpers.empty()) {
+            QStringList arguments{QStringLiteral("-H"), m_shotHost, QStringLiteral("rm"), QStringLiteral("-f")};
+            arguments += m_shotContainers;
+            CommandRunner(QProcessEnvironment::systemEnvironment(), 60000).run(QStringLiteral(BERTH_BIN_DIR "/berth"), arguments);
+            m_shotContainers.clear();
+        }
         for (const auto &helper : m_helpers)
             helper->stop(10000);
         m_helpers.clear();
@@ -298,6 +380,133 @@ private slots:
         QVERIFY2(window.connectionLabel()->text().contains(QStringLiteral("연결")),
                  qPrintable(window.connectionLabel()->text()));
         screenshotAllPages(window, QStringLiteral("_ko"));
+    }
+
+    // Every view with real data, in light and dark palettes and in English
+    // and Korean: a running container printing lines and an exited one with
+    // the Logs, Inspect and Stats tabs of a selected row, an image with its
+    // details, the Build page with diagnostics, Settings. The pictures go to
+    // tests/artifacts (a subdirectory named after the platform when it is
+    // not offscreen, e.g. xcb under Xvfb) and each is checked to be a
+    // readable, non-blank picture whose lightness follows the palette.
+    void everyViewIsCapturedInBothPalettesAndLanguages()
+    {
+        const QString berth = QStringLiteral(BERTH_BIN_DIR "/berth");
+        if (!QFileInfo(berth).isExecutable())
+            QSKIP("the berth CLI is not built (" BERTH_BIN_DIR "/berth)");
+        const QString socket = socketIn(QStringLiteral("shots"));
+        QVERIFY(startHelper(rootIn(QStringLiteral("shots")), socket));
+        QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(socket), 15000);
+        const CommandRunner runner(QProcessEnvironment::systemEnvironment(), 120000);
+        const QString host = QStringLiteral("unix://") + socket;
+        auto cli = [&](QStringList arguments) {
+            arguments.prepend(host);
+            arguments.prepend(QStringLiteral("-H"));
+            return runner.run(berth, arguments);
+        };
+        const QString tar = m_dir.filePath(QStringLiteral("shots/busybox.tar"));
+        CommandResult r = runner.run(QStringLiteral("bash"), {QStringLiteral(BERTH_SOURCE_DIR "/installer/make-default-image.sh"), tar});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
+        r = cli({QStringLiteral("import"), tar, QStringLiteral("busybox:latest")});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
+        m_shotContainers = {QStringLiteral("shot-web"), QStringLiteral("shot-job")};
+        m_shotHost = host;
+        r = cli({QStringLiteral("run"), QStringLiteral("-d"), QStringLiteral("--network"), QStringLiteral("none"),
+                 QStringLiteral("--name"), QStringLiteral("shot-web"), QStringLiteral("-e"), QStringLiteral("MODE=demo"),
+                 QStringLiteral("busybox:latest"), QStringLiteral("sh"), QStringLiteral("-c"),
+                 QStringLiteral("i=0; while true; do echo \"serving request $i\"; i=$((i+1)); sleep 0.3; done")});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
+        r = cli({QStringLiteral("run"), QStringLiteral("--network"), QStringLiteral("none"), QStringLiteral("--name"),
+                 QStringLiteral("shot-job"), QStringLiteral("busybox:latest"), QStringLiteral("sh"), QStringLiteral("-c"),
+                 QStringLiteral("echo migrating; echo done >&2; exit 3")});
+        QCOMPARE(r.exitCode, 3);
+
+        const QString platform = QGuiApplication::platformName();
+        const QString dir = QStringLiteral(BERTH_ARTIFACTS_DIR)
+                            + (platform == QLatin1String("offscreen") ? QString() : QLatin1Char('/') + platform);
+        QDir().mkpath(dir);
+        const QPalette original = QApplication::palette();
+        QStringList problems;
+        for (const QString &language : {QStringLiteral("en"), QStringLiteral("ko")}) {
+            Translations translations;
+            if (language == QLatin1String("ko"))
+                QVERIFY2(translations.load(QLocale(QLocale::Korean, QLocale::SouthKorea), QStringLiteral(BERTH_QM_DIR)),
+                         "berth_ko.qm not found in " BERTH_QM_DIR);
+            else
+                QVERIFY2(translations.load(QLocale(QLocale::English, QLocale::UnitedStates), QStringLiteral(BERTH_QM_DIR)),
+                         "berth_en.qm not found in " BERTH_QM_DIR);
+            for (const QString &theme : {QStringLiteral("light"), QStringLiteral("dark")}) {
+                QApplication::setPalette(theme == QLatin1String("dark") ? darkPalette() : original);
+                EngineConnection connection;
+                connection.setHelperStartEnabled(false);
+                SyntaxHighlighting highlighting;
+                MainWindow window(&connection, &highlighting);
+                window.resize(1280, 800);
+                window.show();
+                connection.connectTo(endpointFor(socket));
+                QTRY_VERIFY_WITH_TIMEOUT(connection.isConnected(), 15000);
+                auto *containers = qobject_cast<ContainersPage *>(window.page(MainWindow::ContainersPageIndex));
+                QVERIFY(containers);
+                containers->showStoppedBox()->setChecked(true);
+                QTRY_VERIFY_WITH_TIMEOUT(containers->model()->rowCount() >= 2, 15000);
+
+                auto save = [&](const QString &view) {
+                    QCoreApplication::processEvents();
+                    const QImage image = window.grab().toImage();
+                    const QString path = QStringLiteral("%1/%2-%3-%4.png").arg(dir, view, theme, language);
+                    if (image.isNull() || !image.save(path)) {
+                        problems << QStringLiteral("could not save ") + path;
+                        return;
+                    }
+                    const QImage back(path);
+                    const PictureStats stats = pictureStats(back);
+                    if (back.isNull() || back.width() < 800 || stats.colours < 16)
+                        problems << QStringLiteral("%1: unreadable or blank (%2 colours)").arg(path).arg(stats.colours);
+                    else if ((theme == QLatin1String("dark")) != (stats.lightness < 110))
+                        problems << QStringLiteral("%1: mean lightness %2 does not match the %3 palette").arg(path).arg(stats.lightness).arg(theme);
+                };
+
+                window.showPage(MainWindow::ContainersPageIndex);
+                QVERIFY(containers->selectContainer(QStringLiteral("shot-web")));
+                QTabWidget *tabs = containers->detailsTabs();
+                tabs->setCurrentWidget(containers->logView());
+                QTRY_VERIFY_WITH_TIMEOUT(containers->logView()->model()->rowCount() >= 3, 15000);
+                save(QStringLiteral("containers-logs"));
+                tabs->setCurrentWidget(containers->inspectView());
+                QTest::qWait(300);
+                save(QStringLiteral("containers-inspect"));
+                tabs->setCurrentWidget(containers->cpuGraph()->parentWidget());
+                QTest::qWait(2500); // a few stats samples
+                save(QStringLiteral("containers-stats"));
+                QVERIFY(containers->selectContainer(QStringLiteral("shot-job")));
+                tabs->setCurrentWidget(containers->logView());
+                QTRY_VERIFY_WITH_TIMEOUT(containers->logView()->model()->rowCount() >= 2, 15000);
+                save(QStringLiteral("containers-exited-logs"));
+
+                auto *images = qobject_cast<ImagesPage *>(window.page(MainWindow::ImagesPageIndex));
+                QVERIFY(images);
+                window.showPage(MainWindow::ImagesPageIndex);
+                QTRY_VERIFY_WITH_TIMEOUT(images->selectReference(QStringLiteral("busybox:latest")), 15000);
+                QTest::qWait(500);
+                save(QStringLiteral("images"));
+
+                auto *build = qobject_cast<BuildPage *>(window.page(MainWindow::BuildPageIndex));
+                QVERIFY(build);
+                loadSampleDockerfile(window);
+                build->editor()->appendPlainText(QStringLiteral("COPY onlyone\nHEALTHCHECK --interval=oops CMD true\n"));
+                QSignalSpy checked(build, &BuildPage::diagnosticsUpdated);
+                build->checkNow();
+                QTRY_VERIFY_WITH_TIMEOUT(!checked.isEmpty(), 10000);
+                QVERIFY2(build->diagnostics()->errorCount() >= 1, "the sample with a bad COPY has no error");
+                window.showPage(MainWindow::BuildPageIndex);
+                save(QStringLiteral("build"));
+
+                window.showPage(MainWindow::SettingsPageIndex);
+                save(QStringLiteral("settings"));
+            }
+        }
+        QApplication::setPalette(original);
+        QVERIFY2(problems.isEmpty(), qPrintable(problems.join(QLatin1Char('\n'))));
     }
 
     void keyboardShortcutsSwitchPages()

@@ -1,8 +1,10 @@
 // The images page against a real private berthd: every action goes through
 // the page's own asynchronous calls, and the table follows the engine's
 // image events (no test calls reload()).
+#include <client/credentialstore.h>
 #include <client/endpoint.h>
 #include <client/imagetransfer.h>
+#include <client/registryapi.h>
 #include <common/engineconnection.h>
 #include <common/jsontreemodel.h>
 #include <common/jsontreeview.h>
@@ -10,15 +12,23 @@
 #include <images/imagehistorymodel.h>
 #include <images/imagelistmodel.h>
 #include <images/imagespage.h>
+#include <images/layerprogressmodel.h>
+#include <images/logindialog.h>
 #include <support/commandrunner.h>
+#include <support/daemonprocess.h>
 #include <support/privatehelper.h>
 
 #include <QAbstractItemModelTester>
 #include <QDir>
 #include <QFileInfo>
+#include <QLabel>
+#include <QPointer>
 #include <QSignalSpy>
+#include <QStandardPaths>
 #include <QSortFilterProxyModel>
 #include <QTableView>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -31,6 +41,7 @@ using namespace Berth;
 using namespace Berth::Gui;
 using Berth::TestSupport::CommandResult;
 using Berth::TestSupport::CommandRunner;
+using Berth::TestSupport::DaemonProcess;
 using Berth::TestSupport::PrivateHelper;
 
 class tst_ImagesPage : public QObject
@@ -89,7 +100,54 @@ private:
     std::unique_ptr<EngineConnection> m_connection;
     std::unique_ptr<ImagesPage> m_page;
     std::unique_ptr<QAbstractItemModelTester> m_tester;
+    std::unique_ptr<DaemonProcess> m_registry;
+    quint16 m_registryPort = 0;
     QList<Note> m_notes;
+
+    // docker-registry on 127.0.0.1 with htpasswd (user "berth", password
+    // "gui-secret"), its storage in the test's temporary directory.
+    bool startRegistry()
+    {
+        QTcpServer probe;
+        if (!probe.listen(QHostAddress::LocalHost, 0))
+            return false;
+        m_registryPort = probe.serverPort();
+        probe.close();
+        const QString dir = m_tmp->filePath(QStringLiteral("registry"));
+        QDir().mkpath(dir + QStringLiteral("/data"));
+        const CommandResult hashed = CommandRunner(QProcessEnvironment::systemEnvironment(), 30000)
+                                         .run(QStringLiteral("htpasswd"), {QStringLiteral("-Bbc"), dir + QStringLiteral("/htpasswd"),
+                                                                           QStringLiteral("berth"), QStringLiteral("gui-secret")});
+        if (hashed.exitCode != 0)
+            return false;
+        QFile config(dir + QStringLiteral("/config.yml"));
+        if (!config.open(QIODevice::WriteOnly))
+            return false;
+        config.write(QStringLiteral("version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\n"
+                                    "storage:\n  filesystem:\n    rootdirectory: %1/data\n"
+                                    "http:\n  addr: 127.0.0.1:%2\n"
+                                    "auth:\n  htpasswd:\n    realm: berth-gui-test\n    path: %1/htpasswd\n")
+                         .arg(dir)
+                         .arg(m_registryPort)
+                         .toUtf8());
+        config.close();
+        m_registry = std::make_unique<DaemonProcess>(QStringLiteral("docker-registry"),
+                                                     QStringList{QStringLiteral("serve"), config.fileName()});
+        m_registry->setLogFile(dir + QStringLiteral("/registry.log"));
+        if (!m_registry->launch())
+            return false;
+        const quint16 port = m_registryPort;
+        return m_registry->waitUntil([port] {
+            QTcpSocket socket;
+            socket.connectToHost(QHostAddress::LocalHost, port);
+            return socket.waitForConnected(200);
+        }, 15000);
+    }
+
+    static Status transferResult(const QSignalSpy &finished, int index)
+    {
+        return finished.at(index).at(1).value<Status>();
+    }
     QString m_tar;
 
 private slots:
@@ -139,6 +197,9 @@ private slots:
         if (m_helper)
             m_helper->stop(10000);
         m_helper.reset();
+        if (m_registry)
+            m_registry->stop(5000);
+        m_registry.reset();
     }
 
     void anImportShowsProgressAndTheRowComesFromTheEvent()
@@ -270,6 +331,110 @@ private slots:
         QCOMPARE(m_page->proxy()->rowCount(), 1);
         m_page->proxy()->setFilterFixedString(QString());
         QCOMPARE(m_page->proxy()->rowCount(), 2);
+    }
+
+    // A push to a registry that wants a login fails with 401, the page asks
+    // for a login (loginRequested), a wrong password is refused inline, the
+    // right one is stored in the CLI's file and the push is retried; the
+    // image then comes back by a pull with per-layer progress; a cancelled
+    // pull says so.
+    void pushAsksForALoginThenPullBringsTheImageBack()
+    {
+        for (const char *tool : {"docker-registry", "htpasswd"})
+            if (QStandardPaths::findExecutable(QString::fromLatin1(tool)).isEmpty())
+                QSKIP(qPrintable(QStringLiteral("%1 is not installed").arg(QString::fromLatin1(tool))));
+        QVERIFY2(startRegistry(), m_registry ? qPrintable(m_registry->log()) : "could not start docker-registry");
+        const QString server = QStringLiteral("127.0.0.1:%1").arg(m_registryPort);
+        const QString reference = server + QStringLiteral("/gui/busybox:v1");
+        const Client::CredentialStore store(m_tmp->filePath(QStringLiteral("berth-config/config.json")),
+                                            m_tmp->filePath(QStringLiteral("docker-config/config.json")));
+        m_page->setCredentialStore(store);
+        m_page->setInteractiveLogin(false);
+
+        const Status imported = finish(m_page->importFile(m_tar, QStringLiteral("gui-push-source:latest")));
+        QVERIFY2(imported, imported ? "" : imported.error().toString().c_str());
+        m_page->tagImage(QStringLiteral("gui-push-source:latest"), reference);
+        QTRY_VERIFY_WITH_TIMEOUT(m_page->model()->rowOf(reference) >= 0, 10000);
+
+        QSignalSpy started(m_page.get(), &ImagesPage::registryTransferStarted);
+        QSignalSpy finished(m_page.get(), &ImagesPage::registryTransferFinished);
+        QSignalSpy loginRequested(m_page.get(), &ImagesPage::loginRequested);
+        m_page->pushImage(reference);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 60000);
+        const Status refused = transferResult(finished, 0);
+        QVERIFY(!refused);
+        QVERIFY2(Client::RegistryTransfer::isAuthenticationError(refused.error()), refused.error().toString().c_str());
+        QCOMPARE(loginRequested.size(), 1);
+        QCOMPARE(loginRequested.at(0).at(0).toString(), server);
+
+        // The Login dialog: a wrong password is refused by the registry and
+        // the dialog stays open with the reason.
+        m_page->askLogin(server, loginRequested.at(0).at(1).toString());
+        auto *dialog = m_page->findChild<LoginDialog *>();
+        QVERIFY(dialog);
+        QPointer<LoginDialog> guard(dialog);
+        dialog->submit(QStringLiteral("berth"), QStringLiteral("wrong"));
+        QTRY_VERIFY_WITH_TIMEOUT(guard && guard->findChild<QLabel *>(QStringLiteral("loginMessage"))->text().contains(QStringLiteral("Login failed")),
+                                 30000);
+        QVERIFY(guard && guard->isVisible());
+        QVERIFY(!store.lookup(server));
+        screenshot(QStringLiteral("images-login-refused"));
+
+        // The right one is stored where `berth login` keeps it, and the
+        // push is retried by itself.
+        guard->submit(QStringLiteral("berth"), QStringLiteral("gui-secret"));
+        QTRY_VERIFY_WITH_TIMEOUT(!guard || !guard->isVisible(), 30000);
+        const auto entry = store.lookup(server);
+        QVERIFY(entry);
+        QCOMPARE(entry->username, QStringLiteral("berth"));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 2, 120000);
+        const Status pushed = transferResult(finished, 1);
+        QVERIFY2(pushed, pushed ? "" : pushed.error().toString().c_str());
+        QCOMPARE(started.size(), 2);
+
+        // Gone locally, back by a pull: per-layer progress with final states.
+        m_page->removeImages({reference, QStringLiteral("gui-push-source:latest")}, false);
+        QTRY_VERIFY_WITH_TIMEOUT(m_page->model()->rowOf(reference) < 0
+                                     && m_page->model()->rowOf(QStringLiteral("gui-push-source:latest")) < 0, 10000);
+        Client::RegistryTransfer *pull = m_page->pullImage(reference);
+        QVERIFY(pull);
+        QCOMPARE(m_page->progressPanel()->activeCount(), 1);
+        auto *layers = m_page->progressPanel()->findChild<QTableView *>(QStringLiteral("layerProgress"));
+        QVERIFY(layers);
+        QSignalSpy layerAdded(pull, &Client::RegistryTransfer::layerAdded);
+        QPointer<Client::RegistryTransfer> pullGuard(pull);
+        QList<Client::LayerProgress> seen;
+        QStringList lines;
+        connect(pull, &Client::RegistryTransfer::finished, this, [&seen, &lines, pull] {
+            seen = pull->layers();
+            lines = pull->statusLines();
+        });
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 3, 120000);
+        const Status pulled = transferResult(finished, 2);
+        QVERIFY2(pulled, pulled ? "" : pulled.error().toString().c_str());
+        QVERIFY(!layerAdded.isEmpty());
+        QVERIFY(!seen.isEmpty());
+        for (const Client::LayerProgress &layer : std::as_const(seen))
+            QVERIFY2(layer.done, qPrintable(layer.id + QStringLiteral(": ") + layer.status));
+        QVERIFY2(lines.join(u'\n').contains(QLatin1String("Digest: sha256:")), qPrintable(lines.join(u'\n')));
+        QTRY_VERIFY_WITH_TIMEOUT(m_page->model()->rowOf(reference) >= 0, 10000);
+        QTRY_COMPARE(m_page->progressPanel()->activeCount(), 0);
+
+        // A cancelled pull finishes at once with ECANCELED and says so.
+        const int notes = int(m_notes.size());
+        Client::RegistryTransfer *cancelled = m_page->pullImage(server + QStringLiteral("/gui/busybox:v1"));
+        cancelled->cancel();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 4, 10000);
+        QCOMPARE(transferResult(finished, 3).error().sysErrno(), ECANCELED);
+        QVERIFY2(waitForNote(QStringLiteral("Cancelled"), NotificationBar::Kind::Information, notes), qPrintable(notesText()));
+
+        // A reference that does not parse fails with its name, no request sent.
+        m_page->pullImage(QStringLiteral("UPPER CASE"));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 5, 10000);
+        QVERIFY(!transferResult(finished, 4));
+        m_page->removeImages({reference}, false);
+        m_registry->stop(5000);
+        m_registry.reset();
     }
 
     void losingTheHelperEmptiesNothingAndSaysSo()
