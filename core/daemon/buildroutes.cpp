@@ -193,6 +193,8 @@ struct BuildSession
     UniqueFd readFd;
 
     std::atomic<bool> cancelled{false};
+    // Also stops a FROM pull in flight when the client goes away.
+    Engine::CancelFlag pullCancelled = std::make_shared<std::atomic<bool>>(false);
     std::atomic<bool> feedFailed{false};
     std::atomic<qint64> queued{0};
 
@@ -250,6 +252,7 @@ BuildRoutes::~BuildRoutes()
     for (const auto &weak : m_sessions) {
         if (auto s = weak.lock()) {
             s->cancelled = true;
+            *s->pullCancelled = true;
             if (s->runner)
                 s->runner->cancel();
         }
@@ -494,6 +497,7 @@ void BuildRoutes::build(HttpExchange &exchange)
                             pump.runAndWait([&job, store] { job(*store); });
                         },
                         [post](const QJsonObject &message) { post(message); });
+                    puller.setCancelFlag(session->pullCancelled);
                     std::optional<Result<Engine::PullResult>> pulled;
                     std::unique_ptr<QThread> thread(QThread::create([&] {
                         pulled = puller.pull(*ref, auth);
@@ -562,6 +566,7 @@ void BuildRoutes::build(HttpExchange &exchange)
     // killed and removed, the upload ends, the context is removed.
     QObject::connect(&exchange, &HttpExchange::clientGone, &exchange, [session, worker] {
         session->cancelled = true;
+        *session->pullCancelled = true;
         if (session->runner)
             session->runner->cancel();
         // An upload cut short never reaches bodyFinished: the context goes
