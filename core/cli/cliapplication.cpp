@@ -96,31 +96,43 @@ int CliApplication::run(const QStringList &arguments)
         return 1;
     }
 
+    // Usage errors name the command as it was typed: `berth run` for the
+    // alias, `berth container run` for the full path (docker does the same).
+    Command invoked = *command;
+    if (const QString typed = words.mid(0, consumed).join(QLatin1Char(' ')); typed != invoked.path && invoked.aliases.contains(typed))
+        invoked.path = typed;
     Context context(m_registry, options);
     auto parsed = parseArguments(command->options, rest, command->interspersed);
     if (!parsed)
-        return context.reportUsageError(*command, QString::fromStdString(parsed.error().message()));
+        return context.reportUsageError(invoked, QString::fromStdString(parsed.error().message()));
     if (parsed->helpRequested()) {
         context.out() << m_registry.commandHelp(*command) << Qt::flush;
         return 0;
     }
     const qsizetype count = parsed->positionals().size();
     if (count < command->minArgs || (command->maxArgs >= 0 && count > command->maxArgs)) {
+        // docker 28's cli/required.go wording, "See" or "Run" as it has them.
+        auto arguments = [](int n) { return n == 1 ? QStringLiteral("argument") : QStringLiteral("arguments"); };
         QString message;
-        if (command->maxArgs == 0)
-            message = QStringLiteral("\"%1\" accepts no arguments.").arg(command->fullName());
-        else if (command->minArgs == command->maxArgs)
-            message = QStringLiteral("\"%1\" requires exactly %2 argument%3.").arg(command->fullName()).arg(command->minArgs)
-                          .arg(command->minArgs == 1 ? QString() : QStringLiteral("s"));
-        else if (count < command->minArgs)
-            message = QStringLiteral("\"%1\" requires at least %2 argument%3.").arg(command->fullName()).arg(command->minArgs)
-                          .arg(command->minArgs == 1 ? QString() : QStringLiteral("s"));
-        else
-            message = QStringLiteral("\"%1\" requires at most %2 argument%3.").arg(command->fullName()).arg(command->maxArgs)
-                          .arg(command->maxArgs == 1 ? QString() : QStringLiteral("s"));
-        context.err() << message << "\nSee '" << command->fullName() << " --help'.\n\n"
-                      << CommandRegistry::usageLine(*command) << "\n\n"
-                      << (command->shortHelp) << Qt::endl;
+        QString lead = QStringLiteral("Run");
+        if (command->maxArgs == 0) {
+            message = QStringLiteral("accepts no arguments");
+        } else if (command->minArgs == command->maxArgs) {
+            message = QStringLiteral("requires %1 %2").arg(command->minArgs).arg(arguments(command->minArgs));
+        } else if (command->maxArgs < 0) {
+            message = QStringLiteral("requires at least %1 %2").arg(command->minArgs).arg(arguments(command->minArgs));
+            lead = QStringLiteral("See");
+        } else if (command->minArgs == 0) {
+            message = QStringLiteral("requires at most %1 %2").arg(command->maxArgs).arg(arguments(command->maxArgs));
+            lead = QStringLiteral("See");
+        } else {
+            message = QStringLiteral("requires at least %1 and at most %2 %3").arg(command->minArgs).arg(command->maxArgs)
+                          .arg(arguments(command->maxArgs));
+        }
+        context.out().flush();
+        context.err() << "berth: '" << invoked.fullName() << "' " << message << "\n\n"
+                      << CommandRegistry::usageLine(invoked) << "\n\n"
+                      << lead << " '" << invoked.fullName() << " --help' for more information" << Qt::endl;
         return 1;
     }
     return command->run(context, *parsed);

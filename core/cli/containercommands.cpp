@@ -543,6 +543,17 @@ int runKill(Context &context, const ParsedArgs &args)
     });
 }
 
+// pause / unpause: POST /containers/{id}/pause|unpause for each one.
+int runPause(Context &context, const ParsedArgs &args, const QString &verb)
+{
+    return forEachContainer(context, args.positionals(), [&](const QString &ref) -> Status {
+        auto r = post(context, QStringLiteral("/containers/%1/%2").arg(ref, verb), QUrlQuery());
+        if (!r)
+            return fail(r.error());
+        return {};
+    });
+}
+
 int runWait(Context &context, const ParsedArgs &args)
 {
     auto client = context.client();
@@ -1102,6 +1113,10 @@ void registerContainerCommands(CommandRegistry &registry)
         {stopSignal, stopTime}, 1, -1, [](Context &c, const ParsedArgs &a) { return runStop(c, a, QStringLiteral("restart")); });
     add("kill", {QStringLiteral("kill")}, S::Other, "Kill one or more running containers", "[OPTIONS] CONTAINER [CONTAINER...]",
         {valueOption("signal", 's', "string", "Signal to send to the container")}, 1, -1, runKill);
+    add("pause", {QStringLiteral("pause")}, S::Other, "Pause all processes within one or more containers",
+        "CONTAINER [CONTAINER...]", {}, 1, -1, [](Context &c, const ParsedArgs &a) { return runPause(c, a, QStringLiteral("pause")); });
+    add("unpause", {QStringLiteral("unpause")}, S::Other, "Unpause all processes within one or more containers",
+        "CONTAINER [CONTAINER...]", {}, 1, -1, [](Context &c, const ParsedArgs &a) { return runPause(c, a, QStringLiteral("unpause")); });
     add("wait", {QStringLiteral("wait")}, S::Other, "Block until one or more containers stop, then print their exit codes",
         "CONTAINER [CONTAINER...]", {}, 1, -1, runWait);
     add("rm", {QStringLiteral("container remove"), QStringLiteral("rm")}, S::Other, "Remove one or more containers",

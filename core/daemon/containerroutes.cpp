@@ -11,6 +11,7 @@
 #include "socketchannel.h"
 
 #include <common/reference.h>
+#include <engine/containerlogreader.h>
 #include <engine/containerstore.h>
 #include <engine/imagestore.h>
 
@@ -430,6 +431,8 @@ void ContainerRoutes::registerRoutes(Router &router)
     router.addRoute("POST", QStringLiteral("/containers/{id}/stop"), [this](HttpExchange &e) { stop(e); });
     router.addRoute("POST", QStringLiteral("/containers/{id}/restart"), [this](HttpExchange &e) { restart(e); });
     router.addRoute("POST", QStringLiteral("/containers/{id}/kill"), [this](HttpExchange &e) { kill(e); });
+    router.addRoute("POST", QStringLiteral("/containers/{id}/pause"), [this](HttpExchange &e) { pause(e, true); });
+    router.addRoute("POST", QStringLiteral("/containers/{id}/unpause"), [this](HttpExchange &e) { pause(e, false); });
     router.addRoute("POST", QStringLiteral("/containers/{id}/wait"), [this](HttpExchange &e) { wait(e); });
     router.addRoute("POST", QStringLiteral("/containers/{id}/rename"), [this](HttpExchange &e) { rename(e); });
     router.addRoute("POST", QStringLiteral("/containers/{id}/attach"), [this](HttpExchange &e) { attach(e); });
@@ -677,6 +680,19 @@ void ContainerRoutes::kill(HttpExchange &exchange)
     m_context.supervisor->kill(*id, ref, signal, [guard](Status ok) { replyStatus(guard, ok); });
 }
 
+void ContainerRoutes::pause(HttpExchange &exchange, bool paused)
+{
+    auto id = m_context.supervisor->store().resolve(exchange.request().capture(QStringLiteral("id")));
+    if (!id)
+        return exchange.respondError(id.error());
+    QPointer<HttpExchange> guard(&exchange);
+    auto reply = [guard](Status ok) { replyStatus(guard, ok); };
+    if (paused)
+        m_context.supervisor->pause(*id, reply);
+    else
+        m_context.supervisor->unpause(*id, reply);
+}
+
 void ContainerRoutes::wait(HttpExchange &exchange)
 {
     auto id = m_context.supervisor->store().resolve(exchange.request().capture(QStringLiteral("id")));
@@ -739,27 +755,81 @@ void ContainerRoutes::attach(HttpExchange &exchange)
     if (!keys)
         return exchange.respondError(keys.error());
     options.detachKeys = *keys;
-    if (!flag("stream") && !flag("logs"))
+    const bool stream = flag("stream");
+    const bool logs = flag("logs");
+    if (!stream && !logs)
         return exchange.respondError(400, QStringLiteral("at least one of stream or logs must be set"));
     const QString id = record->id;
-    const bool running = record->state.status == ContainerStatus::Running;
+    // logs=1: the log so far goes out first (dockerd's containerAttach),
+    // in the stream's own framing, the streams asked for only.
+    const bool tty = record->config.value(QStringLiteral("Tty")).toBool();
+    const QString logPath = m_context.supervisor->store().bundlePath(id) + QStringLiteral("/container.log");
+    auto replay = [logs, tty, logPath, options](SocketChannel &channel) {
+        if (!logs || (!options.stdoutStream && !options.stderrStream))
+            return;
+        Engine::LogReadOptions read;
+        read.stdoutStream = options.stdoutStream;
+        read.stderrStream = options.stderrStream;
+        Engine::ContainerLogReader reader(logPath, read);
+        if (auto opened = reader.open(); !opened) {
+            qCWarning(lcDaemon).noquote() << "attach logs:" << QString::fromStdString(opened.error().toString());
+            return;
+        }
+        QByteArray batch;
+        for (;;) {
+            auto entry = reader.next();
+            if (!entry) {
+                qCWarning(lcDaemon).noquote() << "attach logs:" << QString::fromStdString(entry.error().toString());
+                break;
+            }
+            if (!*entry)
+                break;
+            batch += Engine::ContainerLogReader::format(**entry, tty, false);
+            if (batch.size() >= 64 * 1024) {
+                channel.write(batch);
+                batch.clear();
+            }
+        }
+        if (!batch.isEmpty())
+            channel.write(batch);
+    };
+    // isRunning() covers a paused container (docker attaches to it too).
+    const bool running = record->isRunning() && record->state.status != ContainerStatus::Restarting;
+    if (!stream) {
+        // logs only: the replay, then the end of the stream.
+        auto channel = exchange.hijack();
+        if (channel) {
+            replay(*channel);
+            SocketChannel *raw = channel.release();
+            raw->setParent(m_context.supervisor);
+            QObject::connect(raw, &SocketChannel::closed, raw, &QObject::deleteLater);
+            raw->closeAfterWrite();
+        }
+        return;
+    }
     if (!running) {
         // docker run / start -a: the attach comes before start.
         auto channel = exchange.hijack();
-        if (channel)
+        if (channel) {
+            replay(*channel);
             m_context.supervisor->attach(id, options, std::move(channel));
+        }
         return;
     }
     QPointer<HttpExchange> guard(&exchange);
     QPointer<ContainerSupervisor> supervisor(m_context.supervisor);
-    m_context.supervisor->connectAttach(id, options, [guard, supervisor](Result<UniqueFd> fd) {
+    m_context.supervisor->connectAttach(id, options, [guard, supervisor, replay](Result<UniqueFd> fd) {
         if (!guard || guard->isFinished() || !supervisor)
             return;
         if (!fd)
             return guard->respondError(fd.error());
         auto channel = guard->hijack();
-        if (channel)
+        if (channel) {
+            // Connected to the runtime first: what the container writes
+            // from here on is held in the socket until the splice reads it.
+            replay(*channel);
             supervisor->spliceAttach(std::move(channel), std::move(*fd));
+        }
     });
 }
 

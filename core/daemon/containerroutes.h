@@ -50,6 +50,7 @@ private:
     void stop(HttpExchange &exchange);
     void restart(HttpExchange &exchange);
     void kill(HttpExchange &exchange);
+    void pause(HttpExchange &exchange, bool paused);
     void wait(HttpExchange &exchange);
     void rename(HttpExchange &exchange);
     void attach(HttpExchange &exchange);

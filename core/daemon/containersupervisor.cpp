@@ -457,6 +457,7 @@ void ContainerSupervisor::stop(const QString &id, int timeoutSeconds, StatusCall
             if (!ok)
                 qCDebug(lcDaemon).noquote() << "signal" << sig << "to" << id << QString::fromStdString(ok.error().toString());
         });
+        self->thawForSignal(id, sig);
     };
     if (timeout != 0 && signal != SIGKILL)
         sendKill(signal);
@@ -497,6 +498,7 @@ void ContainerSupervisor::kill(const QString &id, const QString &ref, int signal
     }
     publish(*record, QStringLiteral("kill"), {{QStringLiteral("signal"), QString::number(signal)}});
     m_context.backend->kill(id, signal, [done](Status ok) { done(ok); });
+    thawForSignal(id, signal);
 }
 
 void ContainerSupervisor::remove(const QString &id, bool force, StatusCallback done)
@@ -522,6 +524,7 @@ void ContainerSupervisor::remove(const QString &id, bool force, StatusCallback d
         if (!ok)
             qCWarning(lcDaemon).noquote() << "kill for removal of" << id << QString::fromStdString(ok.error().toString());
     });
+    thawForSignal(id, SIGKILL);
 }
 
 void ContainerSupervisor::finishRemoval(const QString &id, StatusCallback done)
@@ -754,6 +757,10 @@ void ContainerSupervisor::adoptAll()
                 self->m_context.store->update(id, [&](ContainerRecord &r) {
                     if (adoption->state.pid > 0)
                         r.state.pid = adoption->state.pid;
+                    // The freezer's state is the kernel's: a paused
+                    // container is adopted as paused, whatever was written.
+                    if (adoption->state.status == QLatin1String("running"))
+                        r.state.status = adoption->state.paused ? ContainerStatus::Paused : ContainerStatus::Running;
                 });
             } else if (!adoption->alive) {
                 self->applyExit(id, adoption->exit, true);
@@ -763,6 +770,107 @@ void ContainerSupervisor::adoptAll()
         });
     }
     finished();
+}
+
+void ContainerSupervisor::pause(const QString &id, StatusCallback done)
+{
+    auto record = m_context.store->get(id);
+    if (!record)
+        return done(fail(ErrorCode::NotFound, "No such container: " + id.toStdString()));
+    Runtime &rt = runtime(id);
+    // dockerd's order of checks (daemon/pause.go): running, paused, restarting.
+    if (!record->isRunning() || rt.removing)
+        return done(fail(ErrorCode::Conflict, "Container " + id.toStdString() + " is not running"));
+    if (record->state.status == ContainerStatus::Paused)
+        return done(fail(ErrorCode::Conflict, "Container " + id.toStdString() + " is already paused"));
+    if (record->state.status == ContainerStatus::Restarting)
+        return done(fail(ErrorCode::Conflict, "Container " + id.toStdString()
+                                                  + " is restarting, wait until the container is running"));
+    if (rt.freezing) // dockerd serialises on the container lock: the second one sees it paused
+        return done(fail(ErrorCode::Conflict, "Container " + id.toStdString() + " is already paused"));
+    rt.freezing = true;
+    QPointer<ContainerSupervisor> self(this);
+    m_context.backend->freeze(id, true, [self, id, done](Status ok) {
+        if (!self)
+            return;
+        self->runtime(id).freezing = false;
+        if (!ok)
+            return done(fail(ok.error().code() == ErrorCode::InvalidArgument ? ErrorCode::Internal : ok.error().code(),
+                             "Cannot pause container " + id.toStdString() + ": " + ok.error().toString()));
+        bool paused = false;
+        auto rec = self->m_context.store->update(id, [&](ContainerRecord &r) {
+            if (r.state.status == ContainerStatus::Running) {
+                r.state.status = ContainerStatus::Paused;
+                paused = true;
+            }
+        });
+        if (!paused) {
+            // It exited while freezing: what is left is an empty cgroup.
+            return done(fail(ErrorCode::Conflict, "Container " + id.toStdString() + " is not running"));
+        }
+        if (rec)
+            self->publish(*rec, QStringLiteral("pause"));
+        done({});
+    });
+}
+
+void ContainerSupervisor::unpause(const QString &id, StatusCallback done)
+{
+    auto record = m_context.store->get(id);
+    if (!record)
+        return done(fail(ErrorCode::NotFound, "No such container: " + id.toStdString()));
+    Runtime &rt = runtime(id);
+    // dockerd returns this one as a plain error: 500, not 409.
+    if (record->state.status != ContainerStatus::Paused || rt.freezing)
+        return done(fail(ErrorCode::Internal, "Container " + id.toStdString() + " is not paused"));
+    rt.freezing = true;
+    QPointer<ContainerSupervisor> self(this);
+    m_context.backend->freeze(id, false, [self, id, done](Status ok) {
+        if (!self)
+            return;
+        self->runtime(id).freezing = false;
+        if (!ok)
+            return done(fail(ok.error().code() == ErrorCode::InvalidArgument ? ErrorCode::Internal : ok.error().code(),
+                             "Cannot unpause container " + id.toStdString() + ": " + ok.error().toString()));
+        bool resumed = false;
+        auto rec = self->m_context.store->update(id, [&](ContainerRecord &r) {
+            if (r.state.status == ContainerStatus::Paused) {
+                r.state.status = ContainerStatus::Running;
+                resumed = true;
+            }
+        });
+        if (resumed && rec)
+            self->publish(*rec, QStringLiteral("unpause"));
+        done({});
+    });
+}
+
+void ContainerSupervisor::thawForSignal(const QString &id, int signal)
+{
+    auto record = m_context.store->get(id);
+    if (!record || record->state.status != ContainerStatus::Paused)
+        return;
+    if (signal != SIGKILL && signal != ContainerConfig::stopSignal(*record))
+        return;
+    // The signal is queued first, so the process acts on it as it thaws.
+    QPointer<ContainerSupervisor> self(this);
+    m_context.backend->freeze(id, false, [self, id](Status ok) {
+        if (!self)
+            return;
+        if (!ok) {
+            qCWarning(lcDaemon).noquote() << "cannot unpause" << id << "for its signal:" << QString::fromStdString(ok.error().toString());
+            return;
+        }
+        bool resumed = false;
+        auto rec = self->m_context.store->update(id, [&](ContainerRecord &r) {
+            if (r.state.status == ContainerStatus::Paused) {
+                r.state.status = ContainerStatus::Running;
+                resumed = true;
+            }
+        });
+        if (resumed && rec)
+            self->publish(*rec, QStringLiteral("unpause"));
+    });
 }
 
 } // namespace Berth::Daemon

@@ -77,6 +77,13 @@ public:
     // 409 when running without force; with force kills first.
     void remove(const QString &id, bool force, StatusCallback done);
     Status rename(const QString &id, const QString &newName);
+    // docker pause/unpause through the runtime's cgroup freezer; "pause" /
+    // "unpause" events. Errors as dockerd: 409 "Container <id> is not
+    // running", "... is already paused", "... is restarting, wait until the
+    // container is running"; unpause of one that is not paused 500
+    // "Container <id> is not paused".
+    void pause(const QString &id, StatusCallback done);
+    void unpause(const QString &id, StatusCallback done);
     void resize(const QString &id, int height, int width, StatusCallback done);
 
     // Registers a waiter (before the reply headers go out, so next-exit
@@ -136,6 +143,7 @@ private:
         bool starting = false;
         bool removing = false;
         bool stopping = false;
+        bool freezing = false; // a pause or unpause is in flight
     };
 
     Runtime &runtime(const QString &id);
@@ -148,6 +156,9 @@ private:
     void finishRemoval(const QString &id, StatusCallback done);
     void notifyWaiters(const QString &id, bool exited, bool removed, int exitCode);
     void releaseNetwork(const QString &id);
+    // After `signal` went to a paused container: dockerd thaws it when the
+    // signal is SIGKILL or its stop signal, so the signal is acted on.
+    void thawForSignal(const QString &id, int signal);
     bool shouldRestart(const Engine::ContainerRecord &record, int exitCode) const;
 
     Context m_context;

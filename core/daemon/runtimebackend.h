@@ -42,6 +42,7 @@ struct RuntimeState
     QString finishedAt;
     int exitCode = 0;
     bool oomKilled = false;
+    bool paused = false; // the container's cgroup is frozen (docker pause)
 };
 
 // How a process ended (exit.json, README 6). A process killed by signal S
@@ -121,6 +122,10 @@ public:
     virtual void attach(const QString &id, const RuntimeAttachOptions &options, Callback<UniqueFd> done) = 0;
     virtual void resize(const QString &id, int height, int width, StatusCallback done) = 0;
     virtual void kill(const QString &id, int signal, StatusCallback done) = 0;
+    // docker pause/unpause: freezes (true) or thaws (false) every process of
+    // the container's cgroup and returns once the kernel reports it done.
+    // The frozen state outlives berthd; state() reports it as `paused`.
+    virtual void freeze(const QString &id, bool frozen, StatusCallback done) = 0;
     virtual void state(const QString &id, Callback<RuntimeState> done) = 0;
     // Starts watching: exited() follows exactly once when the process ends
     // (immediately when it already has). Idempotent per container.

@@ -145,6 +145,7 @@ RuntimeState stateFromJson(const QJsonObject &o)
     s.finishedAt = o.value(QStringLiteral("finishedAt")).toString();
     s.exitCode = o.value(QStringLiteral("exitCode")).toInt();
     s.oomKilled = o.value(QStringLiteral("oomKilled")).toBool();
+    s.paused = o.value(QStringLiteral("paused")).toBool();
     return s;
 }
 
@@ -416,6 +417,17 @@ void ShimRuntimeBackend::resize(const QString &id, int height, int width, Status
 void ShimRuntimeBackend::kill(const QString &id, int signal, StatusCallback done)
 {
     execKill(id, QString(), signal, std::move(done));
+}
+
+void ShimRuntimeBackend::freeze(const QString &id, bool frozen, StatusCallback done)
+{
+    request(id, QStringLiteral("shim.sock"),
+            QJsonObject{{QStringLiteral("op"), frozen ? QStringLiteral("pause") : QStringLiteral("unpause")}},
+            [done](Result<QJsonObject> reply) {
+                if (!reply)
+                    return done(fail(reply.error()));
+                done({});
+            });
 }
 
 void ShimRuntimeBackend::state(const QString &id, Callback<RuntimeState> done)

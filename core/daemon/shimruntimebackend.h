@@ -31,6 +31,7 @@ public:
     void attach(const QString &id, const RuntimeAttachOptions &options, Callback<UniqueFd> done) override;
     void resize(const QString &id, int height, int width, StatusCallback done) override;
     void kill(const QString &id, int signal, StatusCallback done) override;
+    void freeze(const QString &id, bool frozen, StatusCallback done) override;
     void state(const QString &id, Callback<RuntimeState> done) override;
     void watch(const QString &id) override;
 

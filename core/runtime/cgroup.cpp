@@ -158,6 +158,17 @@ Result<Cgroup> Cgroup::locate(const CgroupSpec &spec, const std::string &id)
     return cg;
 }
 
+std::string Cgroup::controllerPath(const std::string &controller) const
+{
+    if (m_unified)
+        return m_paths.empty() ? std::string() : m_paths.front();
+    for (size_t i = 0; i < m_controllers.size() && i < m_paths.size(); ++i) {
+        if (m_controllers[i] == controller)
+            return m_paths[i];
+    }
+    return {};
+}
+
 Status Cgroup::create(const CgroupSpec &spec, bool privileged)
 {
     std::vector<std::string> made;

@@ -26,6 +26,9 @@ public:
     bool isUnified() const { return m_unified; }
     // The directories, one for v2 and one per joined controller for v1.
     const std::vector<std::string> &paths() const { return m_paths; }
+    // v1: the directory in the hierarchy of `controller` ("freezer", ...),
+    // empty when that controller is not mounted; v2: the unified directory.
+    std::string controllerPath(const std::string &controller) const;
 
     // Creates the directories and writes the limits; on failure removes
     // what it created.

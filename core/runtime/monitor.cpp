@@ -1,6 +1,7 @@
 #include "monitor.h"
 
 #include "childplan.h"
+#include "freezer.h"
 #include "log.h"
 #include "syscalls.h"
 
@@ -475,6 +476,20 @@ void Monitor::handleRequest(Client &c, const std::string &line)
         reply(c, stateJson());
         if (m_finished)
             c.closeWhenFlushed = true;
+    } else if (op == "pause" || op == "unpause") {
+        // docker pause/unpause through the cgroup freezer (freezer.h).
+        const bool pause = op == "pause";
+        if (!m.cgroup || m_reaped || m_state != State::Running) {
+            replyError(c, op + ": the process is not running");
+            return;
+        }
+        auto freezer = Freezer::forCgroup(*m.cgroup);
+        Status st = freezer ? (pause ? freezer->freeze() : freezer->thaw()) : Status(std::unexpected(freezer.error()));
+        if (!st) {
+            replyError(c, st.error().toString());
+            return;
+        }
+        reply(c, "{\"ok\":true}");
     } else {
         replyError(c, "control request: unknown op \"" + op + "\"");
     }
@@ -517,6 +532,14 @@ std::string Monitor::stateJson() const
     j["status"] = m_state == State::Created ? "created" : m_state == State::Running ? "running" : "exited";
     j["pid"] = m.pid;
     j["startedAt"] = m_exit.startedAt;
+    bool paused = false; // the freezer's state is the kernel's: right after any restart
+    if (m.cgroup && m_state == State::Running && !m_reaped) {
+        if (auto freezer = Freezer::forCgroup(*m.cgroup)) {
+            auto frozen = freezer->isFrozen();
+            paused = frozen && *frozen;
+        }
+    }
+    j["paused"] = paused;
     if (m_state == State::Exited) {
         j["exitCode"] = m_exit.exitCode;
         j["finishedAt"] = m_exit.finishedAt;

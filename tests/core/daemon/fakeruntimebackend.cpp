@@ -12,6 +12,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <utility>
+
 using namespace Berth;
 using namespace Berth::Daemon;
 
@@ -110,8 +112,32 @@ void FakeRuntimeBackend::kill(const QString &id, int signal, StatusCallback done
     if (!p || p->status != QLatin1String("running"))
         return later([done] { done(fail(ErrorCode::Conflict, "kill: the process is not running")); });
     later([done] { done({}); });
+    if (p->frozen) {
+        p->pendingSignals.append(signal);
+        return;
+    }
     if (signal == SIGKILL || !ignoredSignals.contains(signal))
         QTimer::singleShot(2, this, [this, id, signal] { finish(id, 128 + signal, signal); });
+}
+
+void FakeRuntimeBackend::freeze(const QString &id, bool frozen, StatusCallback done)
+{
+    auto p = m_processes.value(id);
+    if (!p || p->status != QLatin1String("running"))
+        return later([done, frozen] {
+            done(fail(ErrorCode::InvalidArgument, frozen ? "pause: the process is not running" : "unpause: the process is not running"));
+        });
+    p->frozen = frozen;
+    later([done] { done({}); });
+    if (frozen)
+        return;
+    const QList<int> pending = std::exchange(p->pendingSignals, {});
+    for (int signal : pending) {
+        if (signal == SIGKILL || !ignoredSignals.contains(signal)) {
+            QTimer::singleShot(2, this, [this, id, signal] { finish(id, 128 + signal, signal); });
+            break;
+        }
+    }
 }
 
 void FakeRuntimeBackend::state(const QString &id, Callback<RuntimeState> done)
@@ -120,6 +146,7 @@ void FakeRuntimeBackend::state(const QString &id, Callback<RuntimeState> done)
     RuntimeState s;
     s.status = p ? p->status : QStringLiteral("exited");
     s.pid = p ? p->pid : 0;
+    s.paused = p && p->frozen;
     later([done, s] { done(s); });
 }
 

@@ -38,6 +38,7 @@ public:
     void attach(const QString &id, const Berth::Daemon::RuntimeAttachOptions &options, Callback<Berth::UniqueFd> done) override;
     void resize(const QString &id, int height, int width, StatusCallback done) override;
     void kill(const QString &id, int signal, StatusCallback done) override;
+    void freeze(const QString &id, bool frozen, StatusCallback done) override;
     void state(const QString &id, Callback<Berth::Daemon::RuntimeState> done) override;
     void watch(const QString &id) override;
     void execCreate(const QString &id, const QString &execId, qint64 containerPid,
@@ -64,6 +65,12 @@ public:
     // Bytes the attached clients sent (stdin), per container.
     QByteArray input(const QString &id);
     int attachCount(const QString &id) const { return m_attachCount.value(id); }
+    // A frozen process takes signals only when thawed (cgroup v1's freezer).
+    bool isFrozen(const QString &id) const
+    {
+        auto p = m_processes.value(id);
+        return p && p->frozen;
+    }
 
     QSet<QString> missingExecutables{QStringLiteral("nosuchcommand")};
     QSet<int> ignoredSignals;
@@ -82,6 +89,8 @@ private:
         std::optional<Berth::Daemon::RuntimeExit> unreported; // ended before watch()
         std::vector<Berth::UniqueFd> streams; // our ends of the attach socketpairs
         QByteArray input;
+        bool frozen = false;
+        QList<int> pendingSignals; // sent while frozen
     };
     template<typename F>
     void later(F &&f);
