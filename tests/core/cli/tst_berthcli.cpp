@@ -27,6 +27,8 @@ private slots:
     void daemonErrorIsPrintedWithItsMessage();
     void unknownCommandIsRejectedLikeDocker();
     void unknownFlagIsAUsageErrorWithExit125();
+    void usageErrorsNameTheCommandAsTyped_data();
+    void usageErrorsNameTheCommandAsTyped();
     void helpListsCommandsGroupedLikeDocker();
     void noHelperGivesOneLineNamingTheSocket_data();
     void noHelperGivesOneLineNamingTheSocket();
@@ -243,6 +245,46 @@ void tst_BerthCli::unknownFlagIsAUsageErrorWithExit125()
     const Run global = berth({QStringLiteral("--nope"), QStringLiteral("version")});
     QCOMPARE(global.err, QStringLiteral("unknown flag: --nope\nSee 'berth --help'.\n"));
     QCOMPARE(global.exitCode, 125);
+}
+
+// docker 28's cli/required.go texts (taken from /usr/local/bin/docker), with
+// the command named as typed: `berth run` for the alias, `berth container
+// run` for the full path.
+void tst_BerthCli::usageErrorsNameTheCommandAsTyped_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("err");
+    QTest::addColumn<int>("exitCode");
+    const QString runUsage = QStringLiteral("[OPTIONS] IMAGE [COMMAND] [ARG...]");
+    QTest::newRow("run, no image") << QStringList{"run"}
+        << QStringLiteral("berth: 'berth run' requires at least 1 argument\n\nUsage:  berth run %1\n\nSee 'berth run --help' for more information\n").arg(runUsage) << 1;
+    QTest::newRow("container run, no image") << QStringList{"container", "run"}
+        << QStringLiteral("berth: 'berth container run' requires at least 1 argument\n\nUsage:  berth container run %1\n\n"
+                          "See 'berth container run --help' for more information\n").arg(runUsage) << 1;
+    QTest::newRow("run, unknown flag") << QStringList{"run", "--foo"}
+        << QStringLiteral("unknown flag: --foo\n\nUsage:  berth run %1\n\nRun 'berth run --help' for more information\n").arg(runUsage) << 125;
+    QTest::newRow("ps, an argument") << QStringList{"ps", "x"}
+        << QStringLiteral("berth: 'berth ps' accepts no arguments\n\nUsage:  berth ps [OPTIONS]\n\nRun 'berth ps --help' for more information\n") << 1;
+    QTest::newRow("rename, one argument") << QStringList{"rename", "a"}
+        << QStringLiteral("berth: 'berth rename' requires 2 arguments\n\nUsage:  berth rename CONTAINER NEW_NAME\n\n"
+                          "Run 'berth rename --help' for more information\n") << 1;
+    QTest::newRow("port, three arguments") << QStringList{"port", "a", "b", "c"}
+        << QStringLiteral("berth: 'berth port' requires at least 1 and at most 2 arguments\n\nUsage:  berth port CONTAINER [PRIVATE_PORT[/PROTO]]\n\n"
+                          "Run 'berth port --help' for more information\n") << 1;
+    QTest::newRow("pause, no container") << QStringList{"pause"}
+        << QStringLiteral("berth: 'berth pause' requires at least 1 argument\n\nUsage:  berth pause CONTAINER [CONTAINER...]\n\n"
+                          "See 'berth pause --help' for more information\n") << 1;
+}
+
+void tst_BerthCli::usageErrorsNameTheCommandAsTyped()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QString, err);
+    QFETCH(int, exitCode);
+    const Run r = berth(args);
+    QCOMPARE(r.err, err);
+    QCOMPARE(r.exitCode, exitCode);
+    QCOMPARE(r.out, QString());
 }
 
 void tst_BerthCli::helpListsCommandsGroupedLikeDocker()
