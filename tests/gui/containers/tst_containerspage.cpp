@@ -15,10 +15,12 @@
 #include <containers/logview.h>
 #include <containers/runoptions.h>
 #include <containers/statsgraph.h>
+#include <common/progresspanel.h>
 #include <support/commandrunner.h>
 #include <support/daemonprocess.h>
 #include <support/privatehelper.h>
 
+#include <QAbstractButton>
 #include <QAbstractItemModelTester>
 #include <QCheckBox>
 #include <QDir>
@@ -313,6 +315,46 @@ private slots:
         QTest::qWait(500);
         for (int i = from; i < m_notes.size(); ++i)
             QVERIFY2(m_notes.at(i).kind != NotificationBar::Kind::Warning, qPrintable(m_notes.at(i).text));
+    }
+
+    // Stopping several containers is one progress row with Cancel; Cancel
+    // skips the stops not yet sent and says how many, the ones sent finish.
+    void stoppingSeveralShowsProgressAndCancelSkipsTheRest()
+    {
+        QStringList names;
+        for (int i = 0; i < 6; ++i) {
+            const QString name = QStringLiteral("gui-bulk-%1").arg(i);
+            // PID 1 ignores SIGTERM: each stop takes the 2 s grace period.
+            const CommandResult run = docker({QStringLiteral("run"), QStringLiteral("-d"), QStringLiteral("--network"), QStringLiteral("none"),
+                                              QStringLiteral("--stop-timeout"), QStringLiteral("2"), QStringLiteral("--name"), name,
+                                              QStringLiteral("busybox"), QStringLiteral("sleep"), QStringLiteral("3600")});
+            QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
+            names.append(name);
+        }
+        QStringList ids;
+        for (const QString &name : std::as_const(names)) {
+            QTRY_VERIFY_WITH_TIMEOUT(stateOf(name) == QLatin1String("Running"), 15000);
+            ids.append(idOf(name));
+        }
+        const int from = int(m_notes.size());
+        m_page->stopContainers(ids);
+        QCOMPARE(m_page->progressPanel()->activeCount(), 1);
+        auto *cancel = m_page->progressPanel()->findChild<QAbstractButton *>(QStringLiteral("transferCancel"));
+        QVERIFY(cancel);
+        cancel->click();
+        QTRY_COMPARE(m_page->progressPanel()->activeCount(), 0);
+        QTRY_VERIFY2_WITH_TIMEOUT([&] {
+            for (int i = from; i < m_notes.size(); ++i)
+                if (m_notes.at(i).text.contains(QLatin1String("Cancelled")) && m_notes.at(i).text.contains(QLatin1String("(2 not started)")))
+                    return true;
+            return false;
+        }(), qPrintable(notesText()), 5000);
+        // The four sent stop after their grace period; the two skipped still run.
+        for (int i = 0; i < 4; ++i)
+            QTRY_VERIFY2_WITH_TIMEOUT(stateOf(names.at(i)).startsWith(QLatin1String("Exited")), qPrintable(stateOf(names.at(i))), 20000);
+        QCOMPARE(stateOf(names.at(4)), QStringLiteral("Running"));
+        QCOMPARE(stateOf(names.at(5)), QStringLiteral("Running"));
+        docker(QStringList{QStringLiteral("rm"), QStringLiteral("-f")} + names);
     }
 
     void renameAndRemoveNeedForceForARunningContainer()
