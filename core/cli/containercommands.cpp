@@ -900,8 +900,11 @@ int runExec(Context &context, const ParsedArgs &args)
         loop.exec();
     }
     raw.restore();
-    if (session.detached())
-        return 0;
+    if (session.detached()) {
+        // As docker's exec (and attach): the escape message, exit 1.
+        context.err() << "read escape sequence" << Qt::endl;
+        return 1;
+    }
     if (!session.result() && isFatal(session.result().error()))
         return context.reportError(session.result().error());
     Client::Request inspectExec;

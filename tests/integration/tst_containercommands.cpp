@@ -502,6 +502,38 @@ private slots:
         QVERIFY2(r.out.startsWith("Deleted Containers:\n") && r.out.contains("Total reclaimed space: "), qPrintable(r.out));
         QCOMPARE(berth({"ps", "-aq"}).out, QString());
     }
+
+    // exec's detach keys end the exec session on the client side only
+    // (?detachKeys= on exec create, the CLI's --detach-keys), for berth and
+    // the docker CLI alike: same exit code, the same escape message (or
+    // none), and the container still running.
+    void execDetachKeysDetachAsDocker()
+    {
+        CommandResult r = berth({"run", "-dit", "--name", "ex-tty", "--network", "none", "busybox", "sh"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
+        QList<int> codes;
+        QList<bool> escapes;
+        QStringList outputs;
+        for (const QString &cli : {kBerth, m_docker}) {
+            PtyProcess p;
+            QVERIFY(p.start(cli, {"exec", "-it", "--detach-keys", "ctrl-x,x", "ex-tty", "sh"}, m_runner.environment()));
+            QVERIFY2(p.waitFor("# "), p.output().constData());
+            p.write("echo in-exec-$((2*3))\r");
+            QVERIFY2(p.waitFor("in-exec-6"), p.output().constData());
+            p.write("\x18x");
+            const int code = p.waitExit();
+            QVERIFY2(code >= 0, p.output().constData());
+            QVERIFY(p.slaveIsCanonical());
+            codes << code;
+            escapes << p.output().contains("read escape sequence");
+            outputs << QString::fromUtf8(p.output().right(80));
+        }
+        QVERIFY2(codes.at(0) == codes.at(1), qPrintable(QStringLiteral("berth %1: %2\ndocker %3: %4")
+                                                          .arg(codes.at(0)).arg(outputs.at(0)).arg(codes.at(1)).arg(outputs.at(1))));
+        QCOMPARE(escapes.at(0), escapes.at(1));
+        QCOMPARE(berth({"inspect", "-f", "{{.State.Running}}", "ex-tty"}).out, QString("true\n"));
+    }
+
 };
 
 QTEST_GUILESS_MAIN(tst_ContainerCommands)
