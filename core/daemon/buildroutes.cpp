@@ -196,6 +196,9 @@ struct BuildSession
     // Also stops a FROM pull in flight when the client goes away.
     Engine::CancelFlag pullCancelled = std::make_shared<std::atomic<bool>>(false);
     std::atomic<bool> feedFailed{false};
+    // engine thread: what was fed, and the first bytes (compression magic)
+    qint64 fedBytes = 0;
+    QByteArray head;
     std::atomic<qint64> queued{0};
 
     ~BuildSession() { tearDown(); }
@@ -409,6 +412,9 @@ void BuildRoutes::build(HttpExchange &exchange)
                         }
                         off += n;
                     }
+                    session->fedBytes += off;
+                    if (session->head.size() < 6)
+                        session->head += piece.left(6 - session->head.size());
                 }
                 session->queued -= piece.size();
                 return session->queued.load() < kFeedLowWater || session->feedFailed.load();
@@ -448,6 +454,26 @@ void BuildRoutes::build(HttpExchange &exchange)
             Outcome outcome;
             [&] {
                 if (session->writeFd.isValid()) {
+                    // docker 28's CLI ends the tar it rewrites for `-f -` right
+                    // after the last file's data (no padding, no end blocks);
+                    // Go's reader takes that, libarchive does not: an
+                    // uncompressed context gets them here.
+                    const QByteArray &h = session->head;
+                    const bool compressed = h.startsWith("\x1f\x8b") || h.startsWith("BZh") || h.startsWith("\xfd" "7zXZ")
+                                            || h.startsWith("\x28\xb5\x2f\xfd");
+                    if (!compressed && !session->feedFailed.load() && session->fedBytes > 0) {
+                        const QByteArray end((512 - session->fedBytes % 512) % 512 + 1024, '\0');
+                        qsizetype off = 0;
+                        while (off < end.size()) {
+                            const ssize_t n = ::send(session->writeFd.get(), end.constData() + off, size_t(end.size() - off),
+                                                     MSG_NOSIGNAL);
+                            if (n < 0 && errno == EINTR)
+                                continue;
+                            if (n < 0)
+                                break;
+                            off += n;
+                        }
+                    }
                     ::shutdown(session->writeFd.get(), SHUT_WR);
                     session->writeFd.reset();
                 }
