@@ -30,6 +30,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <fcntl.h>
 #include <memory>
@@ -476,7 +477,12 @@ Result<Digest> BuildExecutor::build()
                                       timer.elapsed()});
 
         args.resetAllowed();
-        Dockerfile::StageEvaluator evaluator(tree, args, stateFromConfig(config));
+        ImageConfigState baseState = stateFromConfig(config);
+        // dockerd (setDefaultPath): a stage whose image has no PATH gets the default one, appended.
+        if (std::none_of(baseState.env.cbegin(), baseState.env.cend(),
+                         [](const QString &e) { return e.startsWith(QLatin1String("PATH=")); }))
+            baseState.env.append(QStringLiteral("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+        Dockerfile::StageEvaluator evaluator(tree, args, baseState);
         QList<int> instructions = stage.instructions;
         const bool finalStage = stageIndex == order.last();
         for (qsizetype n = 0; n <= instructions.size(); ++n) {

@@ -133,7 +133,9 @@ private slots:
         QCOMPARE(rec->diffIds.size(), 3); // WORKDIR, COPY, COPY
         const QJsonObject cfg = rec->config.value(QStringLiteral("config")).toObject();
         QCOMPARE(cfg.value(QStringLiteral("WorkingDir")).toString(), QStringLiteral("/app"));
-        QCOMPARE(cfg.value(QStringLiteral("Env")).toArray(), QJsonArray{QStringLiteral("A=b")});
+        // dockerd's default PATH for an image without one, then the ENV
+        QCOMPARE(cfg.value(QStringLiteral("Env")).toArray(),
+                 (QJsonArray{QStringLiteral("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"), QStringLiteral("A=b")}));
         QCOMPARE(cfg.value(QStringLiteral("Cmd")).toArray(), QJsonArray{QStringLiteral("/app/run")});
         QVERIFY(cfg.value(QStringLiteral("ExposedPorts")).toObject().contains(QStringLiteral("80/tcp")));
         auto history = m_store->history(first.id->toString());
