@@ -221,7 +221,7 @@ void Monitor::finish()
         m_exit.startedAt = m_exit.finishedAt;
     m_exit.error = m_execError;
     // Renamed into place before any watcher is told (berthd reads it from
-    // the page cache); fsync'ed right after telling them, off their path.
+    // the page cache); fsync'ed once the watchers have the teardown line, off their path.
     const Status exitWrite = writeExitFile(AT_FDCWD, m.exitFileName, m_exit, false);
     const bool exitWritten = static_cast<bool>(exitWrite);
     if (!exitWritten)
@@ -253,10 +253,6 @@ void Monitor::finish()
     m.stdinWrite.reset();
     m.stderrRead.reset();
     m.syncFd.reset();
-    if (exitWritten) {
-        if (auto st = syncFileAt(AT_FDCWD, m.exitFileName); !st)
-            SHIM_ERROR("%s", st.error().toString().c_str());
-    }
     // Teardown after the exit status is on disk and reported. Watchers
     // then learn whether nothing is left (berthd skips its own cleanup).
     std::string failure;
@@ -284,6 +280,12 @@ void Monitor::finish()
         c->out += line;
         c->closeWhenFlushed = true;
         writeClient(*c);
+    }
+    // Durable before the shim exits, after everyone waiting was answered
+    // (berthd's `run --rm` waits for the teardown line, not for the disk).
+    if (exitWritten) {
+        if (auto st = syncFileAt(AT_FDCWD, m.exitFileName); !st)
+            SHIM_ERROR("%s", st.error().toString().c_str());
     }
 }
 
