@@ -11,11 +11,12 @@
 #include <engine/imagestore.h>
 
 #include <QDateTime>
+#include <QEventLoop>
 #include <QFile>
 #include <QJsonArray>
+#include <QTimer>
 
 #include <cerrno>
-#include <chrono>
 #include <cstdio>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -160,8 +161,8 @@ struct BuildContainerRunner::Step
     bool finished = false; // owner thread
 
     std::mutex mutex;
-    std::condition_variable cv;
     std::optional<Result<int>> result; // under mutex
+    QEventLoop *waker = nullptr;       // under mutex: the engine thread's wait
 };
 
 BuildContainerRunner::BuildContainerRunner(ContainerSupervisor *supervisor, Engine::ImageStore *store, Options options,
@@ -208,15 +209,36 @@ Result<int> BuildContainerRunner::run(const Engine::BuildRunRequest &request,
             step->lowerDirs.append(it->hex() + QStringLiteral("/diff"));
     }
     QMetaObject::invokeMethod(this, [this, step] { startStep(step); }, Qt::QueuedConnection);
-    std::unique_lock lock(step->mutex);
-    while (!step->result) {
-        // The runner can go away before the queued start ran (berthd
-        // shutting down): then nothing will ever answer.
+
+    // The step's container can run for minutes. Waiting for it must not stall
+    // the engine thread: a nested event loop keeps serving the other engine
+    // jobs meanwhile (image list and inspect, the image lookup of `docker run`,
+    // other builds). Whatever such a job changes, this build only uses values
+    // it copied and queries the store afresh after the step; the images it
+    // builds on are in use by the step's container, so rmi and prune refuse
+    // them. finishStep() ends the loop; the timer notices a runner that went
+    // away before its queued start ran (berthd shutting down).
+    QEventLoop loop;
+    QTimer check;
+    check.setInterval(200);
+    QObject::connect(&check, &QTimer::timeout, &loop, [&loop, alive] {
         if (!*alive)
-            return fail(cancelledError());
-        step->cv.wait_for(lock, std::chrono::milliseconds(200));
+            loop.quit();
+    });
+    {
+        std::lock_guard lock(step->mutex);
+        if (!step->result)
+            step->waker = &loop;
     }
-    return *step->result;
+    if (step->waker) {
+        check.start();
+        loop.exec();
+    }
+    std::lock_guard lock(step->mutex);
+    step->waker = nullptr;
+    if (step->result)
+        return *step->result;
+    return fail(cancelledError());
 }
 
 void BuildContainerRunner::startStep(const std::shared_ptr<Step> &step)
@@ -369,7 +391,8 @@ void BuildContainerRunner::finishStep(const std::shared_ptr<Step> &step, Result<
         m_current.reset();
     std::lock_guard lock(step->mutex);
     step->result = std::move(result);
-    step->cv.notify_all();
+    if (step->waker)
+        QMetaObject::invokeMethod(step->waker, &QEventLoop::quit, Qt::QueuedConnection);
 }
 
 void BuildContainerRunner::cancel()

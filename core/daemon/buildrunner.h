@@ -8,7 +8,6 @@
 #include <QString>
 
 #include <atomic>
-#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -38,7 +37,8 @@ class ContainerSupervisor;
 // forcerm=0 a failed step's container stays, as with docker).
 //
 // Threads: run() is called by the BuildExecutor on the engine thread and
-// blocks; everything it asks of the supervisor runs on the thread that owns
+// returns when the step ended; meanwhile a nested event loop keeps the
+// engine thread serving other jobs (see run()). Everything it asks of the supervisor runs on the thread that owns
 // this object (berthd's HTTP thread), which keeps serving meanwhile. It must
 // never wait for the engine thread (it does not).
 class BuildContainerRunner : public QObject

@@ -19,6 +19,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
 #include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -543,6 +544,40 @@ private slots:
         const CommandResult unknown = berth({"build", "--target", "nosuchstage", "."}, {}, dir);
         QCOMPARE(unknown.exitCode, 1);
         QVERIFY2(unknown.err.contains("nosuchstage"), qPrintable(unknown.describe()));
+    }
+
+    // A RUN step can take minutes: meanwhile berthd answers image requests and
+    // runs other containers (the engine thread is not held by the build).
+    void theEngineKeepsServingWhileARunStepRuns()
+    {
+        const QString dir = context("serving", {{"Dockerfile", "FROM busybox\nRUN sleep 30\n"}});
+        const QString before = store();
+        QProcess build;
+        build.setProcessEnvironment(m_runner.environment());
+        build.setWorkingDirectory(dir);
+        CommandRunner::killWithParent(build);
+        build.start(kBerth, {"build", "-t", "servingtest", "."});
+        QVERIFY(build.waitForStarted());
+        QString step;
+        QTRY_VERIFY_WITH_TIMEOUT(!(step = docker({"ps", "-q"}).out.trimmed()).isEmpty(), 60000);
+
+        const CommandResult images = berth({"images", "--format", "{{.Repository}}"});
+        QVERIFY2(images.exitCode == 0 && images.out.contains("busybox"), qPrintable(images.describe()));
+        const CommandResult inspect = docker({"image", "inspect", "--format", "{{.Id}}", "busybox"});
+        QVERIFY2(inspect.exitCode == 0, qPrintable(inspect.describe()));
+        const CommandResult ran = berth({"run", "--rm", "--network", "none", "busybox", "echo", "alongside"});
+        QVERIFY2(ran.exitCode == 0, qPrintable(ran.describe()));
+        QCOMPARE(ran.out, QStringLiteral("alongside\n"));
+        // All of that was answered while the same step still ran.
+        const CommandResult ps = docker({"ps", "-q"});
+        QVERIFY2(ps.out.contains(step), qPrintable("the RUN step ended before the engine answered: " + ps.describe()));
+        QCOMPARE(build.state(), QProcess::Running);
+
+        // The client goes away: the build is cancelled, its container removed, nothing tagged.
+        build.kill();
+        QVERIFY(build.waitForFinished(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(docker({"ps", "-aq"}).out.trimmed().isEmpty(), 30000);
+        QCOMPARE(store(), before);
     }
 
     void theSameDockerfileGivesTheSameImageAsDockerd()
