@@ -341,6 +341,14 @@ void BuildRoutes::build(HttpExchange &exchange)
         if (!*b)
             return exchange.respondError(b->error());
     }
+    // networkmode (docker build --network): where RUN steps run. "default"
+    // is the bridge, as with dockerd on Linux; the engine has no other
+    // networks than the three built-in ones.
+    QString networkMode = request.query(QStringLiteral("networkmode"));
+    if (networkMode.isEmpty() || networkMode == QLatin1String("default"))
+        networkMode = QStringLiteral("bridge");
+    if (networkMode != QLatin1String("bridge") && networkMode != QLatin1String("host") && networkMode != QLatin1String("none"))
+        return exchange.respondError(404, QStringLiteral("network %1 not found").arg(networkMode));
     options.noCache = *noCache;
     options.pull = *pull;
     session->quiet = *quiet;
@@ -374,6 +382,7 @@ void BuildRoutes::build(HttpExchange &exchange)
         BuildContainerRunner::Options runOptions;
         runOptions.removeAfterSuccess = *rm;
         runOptions.removeAlways = *forceRm;
+        runOptions.networkMode = networkMode;
         std::weak_ptr<BuildSession> weak = session;
         session->runner = new BuildContainerRunner(m_context.supervisor, m_context.store, runOptions,
                                                    [weak](const QString &text) {

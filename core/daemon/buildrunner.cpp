@@ -260,7 +260,7 @@ void BuildContainerRunner::startStep(const std::shared_ptr<Step> &step)
         {QStringLiteral("WorkingDir"), request.config.value(QStringLiteral("WorkingDir"))},
         {QStringLiteral("AttachStdout"), true},
         {QStringLiteral("AttachStderr"), true},
-        {QStringLiteral("HostConfig"), QJsonObject{{QStringLiteral("NetworkMode"), QStringLiteral("bridge")}}},
+        {QStringLiteral("HostConfig"), QJsonObject{{QStringLiteral("NetworkMode"), m_options.networkMode}}},
     };
     Engine::ContainerStore &store = m_supervisor->store();
     ContainerConfig::CreateContext ctx;

@@ -25,7 +25,8 @@ class ContainerSupervisor;
 // runs them: an intermediate container (a random name, visible in `ps -a`
 // while it runs, with create/start/die/destroy events) from the step's
 // image, with the stage's Env (plus the build args RUN exports), User,
-// WorkingDir, Entrypoint reset and the default bridge network. Its output
+// WorkingDir, Entrypoint reset and the default bridge network (or host or
+// none: networkmode). Its output
 // (stdout and stderr, from the json-file log the shim writes) goes to the
 // build stream live; " ---> Running in <12 hex>" before it and "Removing
 // intermediate container <12 hex>" after it, as dockerd prints them.
@@ -49,6 +50,7 @@ public:
     {
         bool removeAfterSuccess = true; // rm
         bool removeAlways = false;      // forcerm
+        QString networkMode = QStringLiteral("bridge"); // networkmode: bridge, host or none
     };
     // `stream` gets the step's text; it is called on the owner thread.
     BuildContainerRunner(ContainerSupervisor *supervisor, Engine::ImageStore *store, Options options,

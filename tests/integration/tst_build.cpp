@@ -546,6 +546,24 @@ private slots:
         QVERIFY2(unknown.err.contains("nosuchstage"), qPrintable(unknown.describe()));
     }
 
+    // --network: RUN steps on the bridge by default, or none or host.
+    void runStepsUseTheNetworkAskedFor()
+    {
+        const QString dir = context("network", {{"Dockerfile", "FROM busybox\nRUN ls /sys/class/net > /nets\nCMD [\"cat\", \"/nets\"]\n"}});
+        const CommandResult bridged = berth({"build", "--no-cache", "-t", "nettest:bridge", "."}, {}, dir);
+        QVERIFY2(bridged.exitCode == 0, qPrintable(bridged.describe()));
+        QCOMPARE(docker({"run", "--rm", "--network", "none", "nettest:bridge"}).out, QStringLiteral("eth0\nlo\n"));
+        const CommandResult isolated = docker({"build", "--no-cache", "--network", "none", "-t", "nettest:none", "."}, {}, dir);
+        QVERIFY2(isolated.exitCode == 0, qPrintable(isolated.describe()));
+        QCOMPARE(docker({"run", "--rm", "--network", "none", "nettest:none"}).out, QStringLiteral("lo\n"));
+
+        const QString before = store();
+        const CommandResult unknown = berth({"build", "--network", "nosuchnet", "-t", "nettest:bad", "."}, {}, dir);
+        QVERIFY2(unknown.exitCode != 0 && unknown.err.contains("network nosuchnet not found"), qPrintable(unknown.describe()));
+        QCOMPARE(store(), before);
+        QVERIFY(berth({"rmi", "nettest:bridge", "nettest:none"}).exitCode == 0);
+    }
+
     // A RUN step can take minutes: meanwhile berthd answers image requests and
     // runs other containers (the engine thread is not held by the build).
     void theEngineKeepsServingWhileARunStepRuns()
