@@ -1,8 +1,7 @@
-// The container dashboard against a real engine. berthd does not serve the
-// container routes yet, so this drives a private dockerd (its own
-// containerd, no bridge, no iptables, containers with --network none):
-// the page speaks docker's API, so the same test runs against berthd once
-// it serves containers (BERTH_GUI_TEST_HOST=unix:///path picks an engine).
+// The container dashboard against a real engine: a private berthd running
+// real containers (with --network none, so nothing needs the bridge). The
+// page speaks docker's API, so the same test runs against any engine:
+// BERTH_GUI_TEST_HOST=unix:///path picks another one (dockerd, podman).
 #include <client/endpoint.h>
 #include <common/engineconnection.h>
 #include <common/jsontreemodel.h>
@@ -43,7 +42,6 @@ using namespace Berth;
 using namespace Berth::Gui;
 using Berth::TestSupport::CommandResult;
 using Berth::TestSupport::CommandRunner;
-using Berth::TestSupport::DaemonProcess;
 using Berth::TestSupport::PrivateHelper;
 
 namespace {
@@ -64,55 +62,6 @@ private:
     };
 
     QString path(const QString &name) const { return m_tmp->filePath(name); }
-
-    DaemonProcess *startDaemon(const QString &program, const QStringList &args, const QString &log)
-    {
-        auto daemon = std::make_unique<DaemonProcess>(program, args);
-        daemon->setLogFile(log);
-        DaemonProcess *raw = daemon.get();
-        m_daemons.push_back(std::move(daemon));
-        raw->launch();
-        return raw;
-    }
-
-    QString startDockerd()
-    {
-        const QString d = path(QStringLiteral("d"));
-        for (const char *sub : {"data", "exec", "ctd-root", "ctd-state"})
-            QDir().mkpath(d + u'/' + QLatin1String(sub));
-        QFile toml(d + QStringLiteral("/containerd.toml"));
-        if (!toml.open(QIODevice::WriteOnly))
-            return QStringLiteral("cannot write containerd.toml");
-        toml.write(QStringLiteral("version = 2\nroot = \"%1/ctd-root\"\nstate = \"%1/ctd-state\"\n"
-                                  "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n"
-                                  "[grpc]\n  address = \"%1/containerd.sock\"\n[ttrpc]\n  address = \"%1/containerd.sock.ttrpc\"\n"
-                                  "[debug]\n  address = \"%1/containerd-debug.sock\"\n[metrics]\n  address = \"\"\n")
-                       .arg(d).toUtf8());
-        toml.close();
-        DaemonProcess *ctd = startDaemon(QStringLiteral("containerd"), {QStringLiteral("--config"), toml.fileName()},
-                                         d + QStringLiteral("/containerd.log"));
-        if (!ctd->waitUntil([&] { return QFileInfo::exists(d + QStringLiteral("/containerd.sock")); }, 30000))
-            return QStringLiteral("containerd did not start; see %1/containerd.log").arg(d);
-        QFile config(d + QStringLiteral("/daemon.json"));
-        if (!config.open(QIODevice::WriteOnly))
-            return QStringLiteral("cannot write daemon.json");
-        config.write(QStringLiteral("{ \"deprecated-key-path\": \"%1/key.json\" }\n").arg(d).toUtf8());
-        config.close();
-        m_socket = d + QStringLiteral("/docker.sock");
-        DaemonProcess *dockerd = startDaemon(QStringLiteral("dockerd"),
-            {QStringLiteral("--config-file"), config.fileName(), QStringLiteral("--data-root"), d + QStringLiteral("/data"),
-             QStringLiteral("--exec-root"), d + QStringLiteral("/exec"), QStringLiteral("--pidfile"), d + QStringLiteral("/dockerd.pid"),
-             QStringLiteral("-H"), QStringLiteral("unix://") + m_socket,
-             QStringLiteral("--containerd"), d + QStringLiteral("/containerd.sock"),
-             QStringLiteral("--containerd-namespace"), QStringLiteral("berth-gui-test"),
-             QStringLiteral("--containerd-plugins-namespace"), QStringLiteral("berth-gui-test-plugins"),
-             QStringLiteral("--bridge=none"), QStringLiteral("--iptables=false"), QStringLiteral("--ip6tables=false"),
-             QStringLiteral("--ip-masq=false"), QStringLiteral("--userland-proxy=false")},
-            d + QStringLiteral("/dockerd.log"));
-        if (!dockerd->waitUntil([&] { return PrivateHelper::socketAnswers(m_socket); }, 60000))
-            return QStringLiteral("dockerd did not answer; see %1/dockerd.log").arg(d);
-        return {};
-    }
 
     CommandResult docker(const QStringList &args, const QByteArray &input = {})
     {
@@ -163,7 +112,7 @@ private:
     }
 
     std::unique_ptr<QTemporaryDir> m_tmp;
-    std::vector<std::unique_ptr<DaemonProcess>> m_daemons;
+    std::unique_ptr<PrivateHelper> m_helper;
     QString m_socket;
     std::unique_ptr<EngineConnection> m_connection;
     std::unique_ptr<ContainersPage> m_page;
@@ -174,11 +123,7 @@ private slots:
     void initTestCase()
     {
         if (::geteuid() != 0)
-            QSKIP("runs a private dockerd, which needs root (style.md C24)");
-        for (const char *tool : {"dockerd", "containerd", "runc"}) {
-            if (QStandardPaths::findExecutable(QLatin1String(tool), {QStringLiteral("/usr/sbin"), QStringLiteral("/usr/bin")}).isEmpty())
-                QFAIL(qPrintable(QStringLiteral("%1 is missing: install docker.io (installer/install-deps.sh)").arg(QLatin1String(tool))));
-        }
+            QSKIP("runs a private berthd, which needs root (style.md C24)");
         m_tmp = std::make_unique<QTemporaryDir>(QStringLiteral("/tmp/bgc-XXXXXX"));
         QVERIFY(m_tmp->isValid());
         QDir().mkpath(path(QStringLiteral("docker-config")));
@@ -186,8 +131,12 @@ private slots:
         if (host.startsWith(QLatin1String("unix://"))) {
             m_socket = host.mid(7);
         } else {
-            const QString error = startDockerd();
-            QVERIFY2(error.isEmpty(), qPrintable(error));
+            const QString berthd = QStringLiteral(BERTH_BIN_DIR "/berthd");
+            QVERIFY2(QFileInfo(berthd).isExecutable(), qPrintable(berthd + QStringLiteral(" is not built")));
+            m_socket = path(QStringLiteral("b.sock"));
+            m_helper = std::make_unique<PrivateHelper>(berthd, path(QStringLiteral("root")), m_socket);
+            m_helper->setLogFile(path(QStringLiteral("berthd.log")));
+            QVERIFY2(m_helper->start(), qPrintable(m_helper->log()));
         }
         const QString tar = path(QStringLiteral("busybox.tar"));
         const CommandResult made = CommandRunner(QProcessEnvironment::systemEnvironment(), 120000)
@@ -219,16 +168,14 @@ private slots:
         m_tester.reset();
         m_page.reset();
         m_connection.reset();
-        if (!m_socket.isEmpty() && !m_daemons.empty()) {
+        if (m_helper) {
             const CommandResult ids = docker({QStringLiteral("ps"), QStringLiteral("-aq")});
             const QStringList list = ids.out.split(u'\n', Qt::SkipEmptyParts);
             if (!list.isEmpty())
                 docker(QStringList{QStringLiteral("rm"), QStringLiteral("-f")} + list);
         }
-        // dockerd before its containerd: reverse start order.
-        for (auto it = m_daemons.rbegin(); it != m_daemons.rend(); ++it)
-            (*it)->stop(20000);
-        m_daemons.clear();
+        // stops berthd by its PID, then removes its bridge and cgroup parent
+        m_helper.reset();
     }
 
     void aContainerStartedElsewhereAppearsFromItsEvents()
