@@ -22,6 +22,10 @@
 #include <QAbstractButton>
 #include <QAbstractItemModelTester>
 #include <QCheckBox>
+#include <QTimer>
+#include <QPlainTextEdit>
+#include <QDialog>
+#include <QApplication>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -340,6 +344,52 @@ private slots:
             lines.append(logs->line(i).message().toString());
         QVERIFY2(lines.contains(QStringLiteral("hello from berth")), qPrintable(lines.join(u'|')));
         QVERIFY2(lines.contains(QStringLiteral("oops")), qPrintable(lines.join(u'|')));
+    }
+
+    // "Run..." through the dialog's fields: a web server on the bridge with a
+    // published port and an environment variable, fetched from loopback.
+    void theRunDialogStartsAContainerWithItsPortsAndEnvironment()
+    {
+        if (!m_helper)
+            QSKIP("publishes a port on the bridge of the private berthd (BERTH_GUI_TEST_HOST is another engine)");
+        bool filled = false;
+        QTimer::singleShot(0, this, [&filled] {
+            auto *dialog = qobject_cast<QDialog *>(QApplication::activeModalWidget());
+            if (!dialog || dialog->objectName() != QLatin1String("runDialog"))
+                return;
+            auto *image = dialog->findChild<QLineEdit *>(QStringLiteral("runImage"));
+            auto *name = dialog->findChild<QLineEdit *>(QStringLiteral("runName"));
+            auto *ports = dialog->findChild<QLineEdit *>(QStringLiteral("runPorts"));
+            auto *env = dialog->findChild<QPlainTextEdit *>(QStringLiteral("runEnvironment"));
+            auto *command = dialog->findChild<QLineEdit *>(QStringLiteral("runCommand"));
+            if (!image || !name || !ports || !env || !command)
+                return dialog->reject();
+            image->clear();
+            QTest::keyClicks(image, QStringLiteral("busybox"));
+            QTest::keyClicks(name, QStringLiteral("gui-web"));
+            QTest::keyClicks(ports, QStringLiteral("127.0.0.1::8080"));
+            env->setFocus();
+            QTest::keyClicks(env, QStringLiteral("WHO=the run dialog"));
+            QTest::keyClicks(command, QStringLiteral("sh -c 'mkdir -p /www && echo \"hello from $WHO\" > /www/index.html && exec httpd -f -p 8080 -h /www'"));
+            filled = true;
+            dialog->accept();
+        });
+        const int from = int(m_notes.size());
+        m_page->askRun();
+        QVERIFY(filled);
+        QVERIFY2(waitForNote(QStringLiteral("Started container"), NotificationBar::Kind::Information, from), qPrintable(notesText()));
+        QTRY_VERIFY2_WITH_TIMEOUT(stateOf(QStringLiteral("gui-web")) == QLatin1String("Running"), qPrintable(stateOf(QStringLiteral("gui-web")) + u'\n' + notesText()), 10000);
+
+        const CommandResult port = docker({QStringLiteral("port"), QStringLiteral("gui-web"), QStringLiteral("8080")});
+        QVERIFY2(port.exitCode == 0 && port.out.startsWith(QLatin1String("127.0.0.1:")), qPrintable(port.describe()));
+        const QString url = QStringLiteral("http://") + port.out.trimmed() + u'/';
+        CommandResult fetched;
+        QTRY_VERIFY2_WITH_TIMEOUT((fetched = CommandRunner(QProcessEnvironment::systemEnvironment(), 10000)
+                                             .run(QStringLiteral("curl"), {QStringLiteral("-s"), QStringLiteral("--max-time"), QStringLiteral("3"), url}))
+                                      .out == QLatin1String("hello from the run dialog\n"),
+                                  qPrintable(fetched.describe()), 15000);
+        const CommandResult removed = docker({QStringLiteral("rm"), QStringLiteral("-f"), QStringLiteral("gui-web")});
+        QVERIFY2(removed.exitCode == 0, qPrintable(removed.describe()));
     }
 
     void runningAMissingImageSaysWhatTheEngineSaid()
