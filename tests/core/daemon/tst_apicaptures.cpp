@@ -3,6 +3,7 @@
 // an in-process berthd, and compares the shape of each reply with the
 // captured one: status, the headers clients rely on, the JSON key set.
 
+#include "routetestdata.h"
 #include "testclient.h"
 
 #include <daemon/eventbus.h>
@@ -19,38 +20,6 @@ using namespace Berth::Daemon;
 using namespace BerthTest;
 
 namespace {
-
-struct Segment
-{
-    bool fromClient = false;
-    QByteArray bytes;
-};
-
-// "=== >>C2S connN t=... len=N ===\n" + N bytes + "\n", repeated.
-QList<Segment> readCapture(const QString &path)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
-    const QByteArray data = f.readAll();
-    static const QRegularExpression header(QStringLiteral("=== (>>C2S|<<S2C) conn\\d+ t=[0-9.]+ len=(\\d+) ===\\n"));
-    QList<Segment> out;
-    const QString text = QString::fromLatin1(data);
-    qsizetype pos = 0;
-    for (;;) {
-        const QRegularExpressionMatch m = header.match(text, pos);
-        if (!m.hasMatch())
-            break;
-        Segment s;
-        s.fromClient = m.captured(1) == QLatin1String(">>C2S");
-        const qsizetype len = m.captured(2).toLongLong();
-        s.bytes = data.mid(m.capturedEnd(), len);
-        pos = m.capturedEnd() + len;
-        if (len > 0)
-            out.append(s);
-    }
-    return out;
-}
 
 // Parses captured server bytes into replies.
 QList<Reply> parseReplies(const QByteArray &bytes, const QList<bool> &heads)

@@ -5,6 +5,7 @@
 // address release, and adoption after a restart of the helper.
 
 #include "fakeruntimebackend.h"
+#include "routetestdata.h"
 #include "testclient.h"
 
 #include <daemon/daemon.h>
@@ -51,11 +52,6 @@ QByteArray tarWithFile(const QByteArray &path, const QByteArray &data)
     if (data.size() % 512)
         out += QByteArray(512 - data.size() % 512, '\0');
     return out + QByteArray(1024, '\0');
-}
-
-QByteArray enc(const QString &s)
-{
-    return QUrl::toPercentEncoding(s);
 }
 
 } // namespace

@@ -2,6 +2,7 @@
 // root and socket, with raw HTTP (chunked uploads, disconnects) and the
 // replies docker's CLI relies on (engine-api.md 4.4, 7.15, 8.5-8.8).
 
+#include "routetestdata.h"
 #include "testclient.h"
 
 #include <daemon/daemon.h>
@@ -21,64 +22,9 @@ using namespace BerthTest;
 namespace {
 
 // A minimal ustar writer: regular files and directories.
-class Tar
-{
-public:
-    Tar &dir(const QByteArray &path) { return add(path, QByteArray(), '5', 0755); }
-    Tar &file(const QByteArray &path, const QByteArray &data, int mode = 0644) { return add(path, data, '0', mode); }
-    QByteArray finish() const { return m_bytes + QByteArray(1024, '\0'); }
-
-private:
-    Tar &add(const QByteArray &path, const QByteArray &data, char type, int mode)
-    {
-        QByteArray h(512, '\0');
-        const auto put = [&h](int offset, const QByteArray &value) {
-            for (qsizetype i = 0; i < value.size(); ++i)
-                h[offset + i] = value.at(i);
-        };
-        const auto octal = [](qint64 v, int width) {
-            return QByteArray::number(v, 8).rightJustified(width - 1, '0');
-        };
-        put(0, path);
-        put(100, octal(mode, 8));
-        put(108, octal(0, 8));
-        put(116, octal(0, 8));
-        put(124, octal(data.size(), 12));
-        put(136, octal(1700000000, 12));
-        put(148, QByteArray(8, ' '));
-        h[156] = type;
-        put(257, QByteArray("ustar\0", 6));
-        put(263, "00");
-        int sum = 0;
-        for (char c : std::as_const(h))
-            sum += uchar(c);
-        put(148, QByteArray::number(sum, 8).rightJustified(6, '0') + QByteArray("\0 ", 2));
-        m_bytes += h + data;
-        if (data.size() % 512)
-            m_bytes += QByteArray(512 - data.size() % 512, '\0');
-        return *this;
-    }
-    QByteArray m_bytes;
-};
-
 QByteArray rootfs(const QByteArray &marker)
 {
     return Tar().dir("bin").dir("etc").file("etc/marker", marker).file("bin/tool", QByteArray(3000, 'x') + marker, 0755).finish();
-}
-
-QByteArray chunked(const QByteArray &body, int piece = 700)
-{
-    QByteArray out;
-    for (qsizetype i = 0; i < body.size(); i += piece) {
-        const QByteArray part = body.mid(i, piece);
-        out += QByteArray::number(part.size(), 16) + "\r\n" + part + "\r\n";
-    }
-    return out + "0\r\n\r\n";
-}
-
-QByteArray enc(const QString &s)
-{
-    return QUrl::toPercentEncoding(s);
 }
 
 } // namespace
