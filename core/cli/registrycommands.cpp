@@ -2,9 +2,9 @@
 
 #include "commandregistry.h"
 #include "context.h"
-#include "credentialstore.h"
 #include "jsonmessages.h"
 
+#include <client/credentialstore.h>
 #include <client/engineclient.h>
 #include <common/reference.h>
 
@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 namespace Berth::Cli {
+
+using Client::CredentialStore;
 
 namespace {
 
