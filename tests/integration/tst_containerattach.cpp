@@ -7,7 +7,8 @@
 // berthd stopped by PID in cleanup, even when a check fails.
 
 #include <support/commandrunner.h>
-#include <support/privatehelper.h>
+#include <support/clitext.h>
+#include <support/enginefixture.h>
 
 #include <QtTest>
 
@@ -15,30 +16,21 @@
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QLocalSocket>
-#include <QStandardPaths>
-#include <QTemporaryDir>
 
-#include <memory>
 
 #include <unistd.h>
 
 using Berth::TestSupport::CommandResult;
 using Berth::TestSupport::CommandRunner;
-using Berth::TestSupport::PrivateHelper;
+using Berth::TestSupport::EngineFixture;
+using Berth::TestSupport::asBerth;
+using Berth::TestSupport::withoutIds;
 
 namespace {
 
 const QString kBerthd = QStringLiteral(BERTHD_PATH);
 const QString kBerth = QStringLiteral(BERTH_PATH);
 const QString kShim = QStringLiteral(BERTH_SHIM_PATH);
-const QString kSourceDir = QStringLiteral(BERTH_SOURCE_DIR);
-constexpr int kCommandTimeoutMs = 60 * 1000;
-
-QString asBerth(QString text)
-{
-    text.replace(QLatin1String("docker"), QLatin1String("berth"));
-    return text;
-}
 
 // A hijacked attach as the docker client does it, read until the server
 // closes (or the time is up).
@@ -103,25 +95,11 @@ class tst_ContainerAttach : public QObject
 {
     Q_OBJECT
 
-    std::unique_ptr<QTemporaryDir> m_tmp;
-    QString m_socket;
-    QString m_docker;
-    CommandRunner m_runner;
-    // Declared after m_tmp: stopped by PID (in cleanup and on destruction) before it goes.
-    std::unique_ptr<PrivateHelper> m_daemon;
+    EngineFixture m_engine{kBerthd, kBerth};
 
-    CommandResult berth(const QStringList &args) { return m_runner.run(kBerth, args); }
-    CommandResult docker(const QStringList &args) { return m_runner.run(m_docker, args); }
+    CommandResult berth(const QStringList &args, const QByteArray &input = {}) { return m_engine.berth(args, input); }
+    CommandResult docker(const QStringList &args, const QByteArray &input = {}) { return m_engine.docker(args, input); }
 
-    void removeAll()
-    {
-        const QStringList paused = docker({"ps", "-q", "--no-trunc", "--filter", "status=paused"}).out.split(u'\n', Qt::SkipEmptyParts);
-        if (!paused.isEmpty())
-            docker(QStringList{"unpause"} + paused);
-        const QStringList all = docker({"ps", "-aq", "--no-trunc"}).out.split(u'\n', Qt::SkipEmptyParts);
-        if (!all.isEmpty())
-            docker(QStringList{"rm", "-f"} + all);
-    }
 
 private slots:
     void initTestCase()
@@ -129,48 +107,22 @@ private slots:
         if (::geteuid() != 0)
             QSKIP("needs root: berthd and berth-shim create namespaces, mounts and cgroups");
         QVERIFY2(QFileInfo::exists(kShim), "berth-shim is not built");
-        m_docker = QStandardPaths::findExecutable(QStringLiteral("docker"));
-        QVERIFY2(!m_docker.isEmpty(), "no docker CLI on PATH (/usr/local/bin/docker on these machines)");
-        m_tmp = std::make_unique<QTemporaryDir>(QStringLiteral("/tmp/berth-att-XXXXXX"));
-        QVERIFY(m_tmp->isValid());
-        m_socket = m_tmp->filePath(QStringLiteral("b.sock"));
-        QVERIFY(QDir().mkpath(m_tmp->filePath(QStringLiteral("docker-config"))));
-        QProcessEnvironment env = CommandRunner::isolatedEnvironment(m_tmp->filePath(QStringLiteral("docker-config")));
-        env.insert(QStringLiteral("DOCKER_HOST"), QStringLiteral("unix://") + m_socket);
-        env.insert(QStringLiteral("BERTH_HOST"), QStringLiteral("unix://") + m_socket);
-        m_runner = CommandRunner(env, kCommandTimeoutMs);
-        m_runner.setWorkingDirectory(m_tmp->path());
-        m_daemon = std::make_unique<PrivateHelper>(kBerthd, m_tmp->filePath(QStringLiteral("root")), m_socket);
-        QVERIFY2(m_daemon->launch(), qPrintable(m_daemon->errorString()));
-        QVERIFY2(m_daemon->waitUntilAnswering(), qPrintable(m_daemon->log()));
-
-        const QString tar = m_tmp->filePath(QStringLiteral("busybox.tar"));
-        const CommandResult made = CommandRunner(QProcessEnvironment::systemEnvironment(), 120000)
-                                       .run(QStringLiteral("bash"), {kSourceDir + QStringLiteral("/installer/make-default-image.sh"), tar});
-        QVERIFY2(made.exitCode == 0, qPrintable(made.describe()));
-        const CommandResult imported = berth({"import", "-c", "CMD [\"sh\"]", tar, "busybox:latest"});
-        QVERIFY2(imported.exitCode == 0, qPrintable(imported.describe()));
+        EngineFixture::Options options;
+        options.tempPrefix = QStringLiteral("berth-att");
+        const QString failed = m_engine.setUp(options);
+        QVERIFY2(failed.isEmpty(), qPrintable(failed));
     }
 
-    void cleanup()
-    {
-        if (m_daemon && m_daemon->isRunning())
-            removeAll();
-    }
+    void cleanup() { m_engine.removeAllContainers(); }
 
-    void cleanupTestCase()
-    {
-        if (m_daemon && m_daemon->isRunning())
-            removeAll();
-        m_daemon.reset();
-    }
+    void cleanupTestCase() { m_engine.tearDown(); }
 
     void logsWithoutStreamReplaysTheLogAndEnds()
     {
         CommandResult r = berth({"run", "--name", "l1", "--network", "none", "busybox", "sh", "-c", "echo out1; echo err1 >&2; echo out2"});
         QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
 
-        AttachReply a = attachRaw(m_socket, "l1", "logs=1&stdout=1&stderr=1");
+        AttachReply a = attachRaw(m_engine.socket(), "l1", "logs=1&stdout=1&stderr=1");
         QVERIFY2(a.head.startsWith("HTTP/1.1 101"), a.head.constData());
         QVERIFY(a.closed);
         QStringList got = frames(a.body);
@@ -179,11 +131,11 @@ private slots:
         QCOMPARE(got.filter(QStringLiteral("2:")), QStringList({"2:err1\n"}));
         QCOMPARE(got.size(), 3);
 
-        a = attachRaw(m_socket, "l1", "logs=1&stderr=1");
+        a = attachRaw(m_engine.socket(), "l1", "logs=1&stderr=1");
         QVERIFY(a.closed);
         QCOMPARE(frames(a.body), QStringList({"2:err1\n"}));
         // Neither logs nor stream: docker's 400.
-        a = attachRaw(m_socket, "l1", "stdout=1");
+        a = attachRaw(m_engine.socket(), "l1", "stdout=1");
         QVERIFY2(a.head.startsWith("HTTP/1.1 400"), a.head.constData());
     }
 
@@ -191,7 +143,7 @@ private slots:
     {
         CommandResult r = berth({"run", "-t", "--name", "t1", "--network", "none", "busybox", "echo", "tty-line"});
         QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
-        const AttachReply a = attachRaw(m_socket, "t1", "logs=1&stdout=1&stderr=1");
+        const AttachReply a = attachRaw(m_engine.socket(), "t1", "logs=1&stdout=1&stderr=1");
         QVERIFY2(a.head.startsWith("HTTP/1.1 101"), a.head.constData());
         QCOMPARE(a.body, QByteArray("tty-line\r\n"));
     }
@@ -202,7 +154,7 @@ private slots:
                                  "echo first; sleep 3; echo second"});
         QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
         QTRY_VERIFY_WITH_TIMEOUT(berth({"logs", "s1"}).out == "first\n", 10000);
-        const AttachReply a = attachRaw(m_socket, "s1", "logs=1&stream=1&stdout=1&stderr=1", 20000);
+        const AttachReply a = attachRaw(m_engine.socket(), "s1", "logs=1&stream=1&stdout=1&stderr=1", 20000);
         QVERIFY2(a.head.startsWith("HTTP/1.1 101"), a.head.constData());
         QVERIFY2(a.closed, "the stream did not end with the container");
         QCOMPARE(frames(a.body), QStringList({"1:first\n", "1:second\n"}));

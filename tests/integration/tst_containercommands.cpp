@@ -6,7 +6,9 @@
 // PID in cleanup, even when a check fails.
 
 #include <support/commandrunner.h>
-#include <support/privatehelper.h>
+#include <support/clitext.h>
+#include <support/enginefixture.h>
+#include <support/ptyprocess.h>
 #include <support/treelisting.h>
 
 #include <QtTest>
@@ -15,156 +17,24 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QRegularExpression>
-#include <QStandardPaths>
-#include <QTemporaryDir>
 
-#include <memory>
 
 #include <csignal>
-#include <fcntl.h>
-#include <poll.h>
-#include <pty.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <unistd.h>
 
 using Berth::TestSupport::CommandResult;
 using Berth::TestSupport::CommandRunner;
-using Berth::TestSupport::PrivateHelper;
+using Berth::TestSupport::EngineFixture;
+using Berth::TestSupport::PtyProcess;
+using Berth::TestSupport::asBerth;
+using Berth::TestSupport::withoutIds;
 
 namespace {
 
 const QString kBerthd = QStringLiteral(BERTHD_PATH);
 const QString kBerth = QStringLiteral(BERTH_PATH);
-const QString kSourceDir = QStringLiteral(BERTH_SOURCE_DIR);
-constexpr int kCommandTimeoutMs = 60 * 1000;
-
-QString asBerth(QString text)
-{
-    text.replace(QLatin1String("docker"), QLatin1String("berth"));
-    return text;
-}
-
-QString withoutIds(QString text)
-{
-    static const QRegularExpression hex(QStringLiteral("[0-9a-f]{64}"));
-    return text.replace(hex, QStringLiteral("<ID>"));
-}
-
-// A program run on the slave side of a pseudo-terminal, as a user at a
-// terminal runs it: its own session with the pty as controlling terminal.
-// Killed by its PID if it outlives the test step.
-class PtyProcess
-{
-public:
-    ~PtyProcess()
-    {
-        if (m_pid > 0) {
-            ::kill(m_pid, SIGKILL);
-            ::waitpid(m_pid, nullptr, 0);
-        }
-        if (m_master >= 0)
-            ::close(m_master);
-    }
-
-    bool start(const QString &program, const QStringList &args, const QProcessEnvironment &env, int rows = 24, int cols = 80)
-    {
-        // Everything the child needs is built before fork().
-        QList<QByteArray> argvBytes{QFile::encodeName(program)};
-        for (const QString &a : args)
-            argvBytes << a.toLocal8Bit();
-        QList<QByteArray> envBytes;
-        for (const QString &e : env.toStringList())
-            envBytes << e.toLocal8Bit();
-        std::vector<char *> argv;
-        for (QByteArray &a : argvBytes)
-            argv.push_back(a.data());
-        argv.push_back(nullptr);
-        std::vector<char *> envp;
-        for (QByteArray &e : envBytes)
-            envp.push_back(e.data());
-        envp.push_back(nullptr);
-        winsize ws{};
-        ws.ws_row = rows;
-        ws.ws_col = cols;
-        m_pid = ::forkpty(&m_master, nullptr, nullptr, &ws);
-        if (m_pid < 0)
-            return false;
-        if (m_pid == 0) {
-            ::execve(argv[0], argv.data(), envp.data());
-            ::_exit(127);
-        }
-        ::fcntl(m_master, F_SETFL, ::fcntl(m_master, F_GETFL) | O_NONBLOCK);
-        return true;
-    }
-
-    void write(const QByteArray &bytes) { [[maybe_unused]] ssize_t n = ::write(m_master, bytes.constData(), bytes.size()); }
-
-    // Reads until `pattern` appears in what came so far, or the time is up.
-    bool waitFor(const QByteArray &pattern, int timeoutMs = 20000)
-    {
-        QElapsedTimer t;
-        t.start();
-        while (!m_output.contains(pattern)) {
-            if (t.elapsed() > timeoutMs)
-                return false;
-            if (!readSome(200) && m_eof)
-                return m_output.contains(pattern);
-        }
-        return true;
-    }
-
-    // Waits for the exit; -1 on timeout (the child is then killed).
-    int waitExit(int timeoutMs = 20000)
-    {
-        QElapsedTimer t;
-        t.start();
-        while (t.elapsed() < timeoutMs) {
-            readSome(50);
-            int status = 0;
-            const pid_t r = ::waitpid(m_pid, &status, WNOHANG);
-            if (r == m_pid) {
-                m_pid = -1;
-                while (readSome(50)) {
-                }
-                return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-            }
-        }
-        return -1;
-    }
-
-    // The terminal settings the slave has now (raw or cooked).
-    bool slaveIsCanonical() const
-    {
-        termios t{};
-        if (::tcgetattr(m_master, &t) != 0)
-            return false;
-        return (t.c_lflag & ICANON) && (t.c_lflag & ECHO);
-    }
-
-    const QByteArray &output() const { return m_output; }
-
-private:
-    bool readSome(int timeoutMs)
-    {
-        pollfd p{m_master, POLLIN, 0};
-        if (::poll(&p, 1, timeoutMs) <= 0)
-            return false;
-        char buffer[4096];
-        const ssize_t n = ::read(m_master, buffer, sizeof buffer);
-        if (n <= 0) {
-            m_eof = true;
-            return false;
-        }
-        m_output.append(buffer, n);
-        return true;
-    }
-
-    pid_t m_pid = -1;
-    int m_master = -1;
-    QByteArray m_output;
-    bool m_eof = false;
-};
+const QString kShim = QStringLiteral(BERTH_SHIM_PATH);
 
 } // namespace
 
@@ -172,15 +42,10 @@ class tst_ContainerCommands : public QObject
 {
     Q_OBJECT
 
-    std::unique_ptr<QTemporaryDir> m_tmp;
-    QString m_socket;
-    QString m_docker;
-    CommandRunner m_runner;
-    // Declared after m_tmp: stopped by PID (in cleanup and on destruction) before it goes.
-    std::unique_ptr<PrivateHelper> m_daemon;
+    EngineFixture m_engine{kBerthd, kBerth};
 
-    CommandResult berth(const QStringList &args, const QByteArray &input = {}) { return m_runner.run(kBerth, args, input); }
-    CommandResult docker(const QStringList &args, const QByteArray &input = {}) { return m_runner.run(m_docker, args, input); }
+    CommandResult berth(const QStringList &args, const QByteArray &input = {}) { return m_engine.berth(args, input); }
+    CommandResult docker(const QStringList &args, const QByteArray &input = {}) { return m_engine.docker(args, input); }
 
     // Runs the same arguments through both CLIs against the same berthd:
     // same exit code and stderr (docker's name replaced), and the same stdout
@@ -195,58 +60,22 @@ class tst_ContainerCommands : public QObject
         QCOMPARE(withoutIds(b.err), withoutIds(asBerth(d.err)));
     }
 
-    void removeAllContainers()
-    {
-        const CommandResult ids = berth({"ps", "-aq", "--no-trunc"});
-        const QStringList list = ids.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
-        if (!list.isEmpty())
-            berth(QStringList{"rm", "-f"} + list);
-    }
 
 private slots:
     void initTestCase()
     {
         if (::geteuid() != 0)
-            QSKIP("needs root: berthd is the privileged helper and runs containers (run the suite as root; CI does)");
-        m_docker = QStandardPaths::findExecutable(QStringLiteral("docker"));
-        QVERIFY2(!m_docker.isEmpty(), "no docker CLI on PATH (/usr/local/bin/docker on these machines)");
-        m_tmp = std::make_unique<QTemporaryDir>(QStringLiteral("/tmp/berth-ctr-XXXXXX"));
-        QVERIFY(m_tmp->isValid());
-        m_socket = m_tmp->filePath(QStringLiteral("berth.sock"));
-        QVERIFY(QDir().mkpath(m_tmp->filePath(QStringLiteral("docker-config"))));
-        QProcessEnvironment env = CommandRunner::isolatedEnvironment(m_tmp->filePath(QStringLiteral("docker-config")));
-        env.insert(QStringLiteral("TZ"), QStringLiteral("UTC"));
-        env.insert(QStringLiteral("DOCKER_HOST"), QStringLiteral("unix://") + m_socket);
-        env.insert(QStringLiteral("BERTH_HOST"), QStringLiteral("unix://") + m_socket);
-        m_runner = CommandRunner(env, kCommandTimeoutMs);
-        m_runner.setWorkingDirectory(m_tmp->path());
-
-        m_daemon = std::make_unique<PrivateHelper>(kBerthd, m_tmp->filePath(QStringLiteral("root")), m_socket);
-        QVERIFY2(m_daemon->launch(), qPrintable(m_daemon->errorString()));
-        QVERIFY2(m_daemon->waitUntilAnswering(), qPrintable(m_daemon->log()));
-
-        const QString tar = m_tmp->filePath(QStringLiteral("busybox.tar"));
-        const CommandResult made = CommandRunner(QProcessEnvironment::systemEnvironment(), 120000)
-                                       .run(QStringLiteral("bash"), {kSourceDir + QStringLiteral("/installer/make-default-image.sh"), tar});
-        QVERIFY2(made.exitCode == 0, qPrintable(made.describe()));
-        const CommandResult imported = berth({"import", "-c", "CMD [\"sh\"]", tar, "busybox:latest"});
-        QVERIFY2(imported.exitCode == 0, qPrintable(imported.describe()));
+            QSKIP("needs root: berthd and berth-shim create namespaces, mounts and cgroups");
+        QVERIFY2(QFileInfo::exists(kShim), "berth-shim is not built");
+        EngineFixture::Options options;
+        options.tempPrefix = QStringLiteral("berth-ctr");
+        const QString failed = m_engine.setUp(options);
+        QVERIFY2(failed.isEmpty(), qPrintable(failed));
     }
 
-    void cleanup()
-    {
-        if (m_daemon)
-            removeAllContainers();
-    }
+    void cleanup() { m_engine.removeAllContainers(); }
 
-    void cleanupTestCase()
-    {
-        if (m_daemon) {
-            removeAllContainers();
-            berth({"volume", "prune", "-f", "-a"});
-        }
-        m_daemon.reset(); // stops it by PID
-    }
+    void cleanupTestCase() { m_engine.tearDown(); }
 
     void attachedRunSeparatesStreamsAndExitsWithTheContainersCode()
     {
@@ -397,7 +226,7 @@ private slots:
     {
         CommandResult r = berth({"run", "-d", "--name", "files", "--network", "none", "busybox", "sleep", "300"});
         QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
-        const QString work = m_tmp->filePath("cp");
+        const QString work = m_engine.path("cp");
         QVERIFY(QDir().mkpath(work + "/d/sub"));
         QFile f(work + "/f.txt");
         QVERIFY(f.open(QIODevice::WriteOnly));
@@ -407,9 +236,9 @@ private slots:
         QVERIFY(y.open(QIODevice::WriteOnly));
         y.write("x\n");
         y.close();
-        const CommandRunner here = CommandRunner(m_runner).setWorkingDirectory(work);
+        const CommandRunner here = CommandRunner(m_engine.runner()).setWorkingDirectory(work);
         const auto b = [&](const QStringList &args) { return here.run(kBerth, args); };
-        const auto d = [&](const QStringList &args) { return here.run(m_docker, args); };
+        const auto d = [&](const QStringList &args) { return here.run(m_engine.dockerProgram(), args); };
         QCOMPARE(b({"cp", "f.txt", "files:/tmp/g.txt"}).exitCode, 0);
         QCOMPARE(b({"cp", "d", "files:/tmp/"}).exitCode, 0);
         QCOMPARE(b({"cp", "d/.", "files:/tmp/dc"}).exitCode, 0);
@@ -463,7 +292,7 @@ private slots:
     void interactiveTtyRunThroughAPseudoTerminal()
     {
         PtyProcess p;
-        QVERIFY(p.start(kBerth, {"run", "-it", "--rm", "--network", "none", "--pull", "never", "busybox", "sh"}, m_runner.environment(), 30, 90));
+        QVERIFY(p.start(kBerth, {"run", "-it", "--rm", "--network", "none", "--pull", "never", "busybox", "sh"}, m_engine.environment(), 30, 90));
         QVERIFY2(p.waitFor("# "), p.output().constData());
         p.write("echo hello-$((6*7))\r");
         QVERIFY2(p.waitFor("hello-42\r\n"), p.output().constData());
@@ -481,7 +310,7 @@ private slots:
         CommandResult r = berth({"run", "-dit", "--name", "tty1", "--network", "none", "busybox", "sh"});
         QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
         PtyProcess p;
-        QVERIFY(p.start(kBerth, {"attach", "tty1"}, m_runner.environment()));
+        QVERIFY(p.start(kBerth, {"attach", "tty1"}, m_engine.environment()));
         p.write("echo attached-$((1+1))\r");
         QVERIFY2(p.waitFor("attached-2"), p.output().constData());
         p.write("\x10\x11");
@@ -514,9 +343,9 @@ private slots:
         QList<int> codes;
         QList<bool> escapes;
         QStringList outputs;
-        for (const QString &cli : {kBerth, m_docker}) {
+        for (const QString &cli : {kBerth, m_engine.dockerProgram()}) {
             PtyProcess p;
-            QVERIFY(p.start(cli, {"exec", "-it", "--detach-keys", "ctrl-x,x", "ex-tty", "sh"}, m_runner.environment()));
+            QVERIFY(p.start(cli, {"exec", "-it", "--detach-keys", "ctrl-x,x", "ex-tty", "sh"}, m_engine.environment()));
             QVERIFY2(p.waitFor("# "), p.output().constData());
             p.write("echo in-exec-$((2*3))\r");
             QVERIFY2(p.waitFor("in-exec-6"), p.output().constData());

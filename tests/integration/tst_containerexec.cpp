@@ -6,7 +6,8 @@
 // stopped by PID and its bridge and cgroup parent removed by PrivateHelper.
 
 #include <support/commandrunner.h>
-#include <support/privatehelper.h>
+#include <support/enginefixture.h>
+#include <support/ptyprocess.h>
 
 #include <QtTest>
 
@@ -17,127 +18,21 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
-#include <QStandardPaths>
-#include <QTemporaryDir>
-
-#include <memory>
 
 #include <csignal>
-#include <fcntl.h>
-#include <poll.h>
-#include <pty.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 using Berth::TestSupport::CommandResult;
 using Berth::TestSupport::CommandRunner;
-using Berth::TestSupport::PrivateHelper;
+using Berth::TestSupport::EngineFixture;
+using Berth::TestSupport::PtyProcess;
 
 namespace {
 
 const QString kBerthd = QStringLiteral(BERTHD_PATH);
 const QString kShim = QStringLiteral(BERTH_SHIM_PATH);
-const QString kSourceDir = QStringLiteral(BERTH_SOURCE_DIR);
-constexpr int kCommandTimeoutMs = 120 * 1000;
-
-// The docker CLI on the slave side of a pseudo-terminal (its own session,
-// the pty its controlling terminal). Killed by PID if it outlives the step.
-class Terminal
-{
-public:
-    ~Terminal()
-    {
-        if (m_pid > 0) {
-            ::kill(m_pid, SIGKILL);
-            ::waitpid(m_pid, nullptr, 0);
-        }
-        if (m_master >= 0)
-            ::close(m_master);
-    }
-
-    bool start(const QString &program, const QStringList &args, const QProcessEnvironment &env)
-    {
-        QList<QByteArray> argvBytes{QFile::encodeName(program)};
-        for (const QString &a : args)
-            argvBytes << a.toLocal8Bit();
-        QList<QByteArray> envBytes;
-        for (const QString &e : env.toStringList())
-            envBytes << e.toLocal8Bit();
-        std::vector<char *> argv;
-        for (QByteArray &a : argvBytes)
-            argv.push_back(a.data());
-        argv.push_back(nullptr);
-        std::vector<char *> envp;
-        for (QByteArray &e : envBytes)
-            envp.push_back(e.data());
-        envp.push_back(nullptr);
-        winsize ws{};
-        ws.ws_row = 24;
-        ws.ws_col = 80;
-        m_pid = ::forkpty(&m_master, nullptr, nullptr, &ws);
-        if (m_pid < 0)
-            return false;
-        if (m_pid == 0) {
-            ::execve(argv[0], argv.data(), envp.data());
-            ::_exit(127);
-        }
-        ::fcntl(m_master, F_SETFL, ::fcntl(m_master, F_GETFL) | O_NONBLOCK);
-        return true;
-    }
-
-    void write(const QByteArray &bytes) { [[maybe_unused]] ssize_t n = ::write(m_master, bytes.constData(), bytes.size()); }
-
-    bool waitFor(const QByteArray &pattern, int timeoutMs = 20000)
-    {
-        QElapsedTimer t;
-        t.start();
-        while (!m_output.contains(pattern)) {
-            if (t.elapsed() > timeoutMs)
-                return false;
-            if (!readSome(200) && m_eof)
-                return m_output.contains(pattern);
-        }
-        return true;
-    }
-
-    int waitExit(int timeoutMs = 20000)
-    {
-        QElapsedTimer t;
-        t.start();
-        while (t.elapsed() < timeoutMs) {
-            readSome(50);
-            int status = 0;
-            if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
-                m_pid = -1;
-                return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-            }
-        }
-        return -1;
-    }
-
-    const QByteArray &output() const { return m_output; }
-
-private:
-    bool readSome(int timeoutMs)
-    {
-        pollfd p{m_master, POLLIN, 0};
-        if (::poll(&p, 1, timeoutMs) <= 0)
-            return false;
-        char buffer[4096];
-        const ssize_t n = ::read(m_master, buffer, sizeof buffer);
-        if (n <= 0) {
-            m_eof = true;
-            return false;
-        }
-        m_output.append(buffer, n);
-        return true;
-    }
-
-    pid_t m_pid = -1;
-    int m_master = -1;
-    bool m_eof = false;
-    QByteArray m_output;
-};
+const QString kBerth = QStringLiteral(BERTH_PATH);
 
 } // namespace
 
@@ -145,25 +40,10 @@ class tst_ContainerExec : public QObject
 {
     Q_OBJECT
 
-    std::unique_ptr<QTemporaryDir> m_tmp;
-    QString m_socket;
-    QString m_root;
-    QString m_docker;
-    QProcessEnvironment m_env;
-    CommandRunner m_runner;
-    std::unique_ptr<PrivateHelper> m_daemon;
+    EngineFixture m_engine{kBerthd, kBerth};
 
-    CommandResult docker(const QStringList &args, const QByteArray &input = {})
-    {
-        return m_runner.run(m_docker, args, input);
-    }
-    QString path(const QString &name) const { return m_tmp->filePath(name); }
-    void removeAll()
-    {
-        const QStringList ids = docker({"ps", "-aq", "--no-trunc"}).out.split(u'\n', Qt::SkipEmptyParts);
-        if (!ids.isEmpty())
-            docker(QStringList{"rm", "-f"} + ids);
-    }
+    CommandResult docker(const QStringList &args, const QByteArray &input = {}) { return m_engine.docker(args, input); }
+    QString path(const QString &name) const { return m_engine.path(name); }
     bool runSleeper(const QString &name)
     {
         const CommandResult r = docker({"run", "-d", "--name", name, "--network", "none", "busybox", "sleep", "300"});
@@ -176,40 +56,15 @@ private slots:
         if (::geteuid() != 0)
             QSKIP("needs root: berthd and berth-shim create namespaces, mounts and cgroups");
         QVERIFY2(QFileInfo::exists(kShim), "berth-shim is not built");
-        m_docker = QStandardPaths::findExecutable(QStringLiteral("docker"));
-        QVERIFY2(!m_docker.isEmpty(), "no docker CLI on PATH (/usr/local/bin/docker on these machines)");
-        m_tmp = std::make_unique<QTemporaryDir>(QStringLiteral("/tmp/berth-exec-XXXXXX"));
-        QVERIFY(m_tmp->isValid());
-        m_socket = path(QStringLiteral("b.sock"));
-        m_root = path(QStringLiteral("root"));
-        QVERIFY(QDir().mkpath(path(QStringLiteral("docker-config"))));
-        m_env = CommandRunner::isolatedEnvironment(path(QStringLiteral("docker-config")));
-        m_env.insert(QStringLiteral("DOCKER_HOST"), QStringLiteral("unix://") + m_socket);
-        m_runner = CommandRunner(m_env, kCommandTimeoutMs);
-        m_runner.setWorkingDirectory(m_tmp->path());
-        m_daemon = std::make_unique<PrivateHelper>(kBerthd, m_root, m_socket);
-        QVERIFY2(m_daemon->launch() && m_daemon->waitUntilAnswering(), qPrintable(m_daemon->log()));
-
-        const QString tar = path(QStringLiteral("busybox.tar"));
-        const CommandResult made = CommandRunner(QProcessEnvironment::systemEnvironment(), 120000)
-                                       .run(QStringLiteral("bash"), {kSourceDir + "/installer/make-default-image.sh", tar});
-        QVERIFY2(made.exitCode == 0, qPrintable(made.describe()));
-        const CommandResult imported = docker({"import", "-c", "CMD [\"sh\"]", tar, "busybox:latest"});
-        QVERIFY2(imported.exitCode == 0, qPrintable(imported.describe()));
+        EngineFixture::Options options;
+        options.tempPrefix = QStringLiteral("berth-exec");
+        const QString failed = m_engine.setUp(options);
+        QVERIFY2(failed.isEmpty(), qPrintable(failed));
     }
 
-    void cleanup()
-    {
-        if (m_daemon && m_daemon->isRunning())
-            removeAll();
-    }
+    void cleanup() { m_engine.removeAllContainers(); }
 
-    void cleanupTestCase()
-    {
-        if (m_daemon && m_daemon->isRunning())
-            removeAll();
-        m_daemon.reset();
-    }
+    void cleanupTestCase() { m_engine.tearDown(); }
 
     void execPrintsAndExits()
     {
@@ -267,8 +122,8 @@ private slots:
     void execInteractiveThroughAPty()
     {
         QVERIFY(runSleeper("ex4"));
-        Terminal term;
-        QVERIFY(term.start(m_docker, {"exec", "-it", "ex4", "sh"}, m_env));
+        PtyProcess term;
+        QVERIFY(term.start(m_engine.dockerProgram(), {"exec", "-it", "ex4", "sh"}, m_engine.environment()));
         QVERIFY2(term.waitFor("# "), term.output().constData());
         term.write("echo $((6*7))\r");
         QVERIFY2(term.waitFor("42"), term.output().constData());
@@ -318,7 +173,7 @@ private slots:
         // stream=1: an object about every second, each with precpu_stats
         // from the one before; curl stops after 3.5 s.
         const CommandResult stream = CommandRunner(QProcessEnvironment::systemEnvironment(), 20000)
-                                         .run(QStringLiteral("curl"), {"-sN", "--max-time", "3.5", "--unix-socket", m_socket,
+                                         .run(QStringLiteral("curl"), {"-sN", "--max-time", "3.5", "--unix-socket", m_engine.socket(),
                                                                        "http://berth/containers/st3/stats?stream=1"});
         const QStringList lines = stream.out.split(u'\n', Qt::SkipEmptyParts);
         QVERIFY2(lines.size() >= 3 && lines.size() <= 5, qPrintable(stream.describe()));
@@ -348,7 +203,7 @@ private slots:
                                                                           "xargs -r -n1 dirname | xargs -r -n1 basename"});
             for (const QString &pid : ps.out.split(u'\n', Qt::SkipEmptyParts)) {
                 QFile cg(QStringLiteral("/proc/%1/cgroup").arg(pid));
-                if (cg.open(QIODevice::ReadOnly) && cg.readAll().contains(m_daemon->cgroupParent().toUtf8()))
+                if (cg.open(QIODevice::ReadOnly) && cg.readAll().contains(m_engine.daemon().cgroupParent().toUtf8()))
                     return false;
             }
             return true;

@@ -9,7 +9,7 @@
 // parent removed by PrivateHelper.
 
 #include <support/commandrunner.h>
-#include <support/privatehelper.h>
+#include <support/enginefixture.h>
 
 #include <QtTest>
 
@@ -19,24 +19,19 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QStandardPaths>
-#include <QTemporaryDir>
-
-#include <memory>
 
 #include <sys/stat.h>
 #include <unistd.h>
 
 using Berth::TestSupport::CommandResult;
 using Berth::TestSupport::CommandRunner;
-using Berth::TestSupport::PrivateHelper;
+using Berth::TestSupport::EngineFixture;
 
 namespace {
 
 const QString kBerthd = QStringLiteral(BERTHD_PATH);
+const QString kBerth = QStringLiteral(BERTH_PATH);
 const QString kShim = QStringLiteral(BERTH_SHIM_PATH);
-const QString kSourceDir = QStringLiteral(BERTH_SOURCE_DIR);
-constexpr int kCommandTimeoutMs = 120 * 1000;
 
 } // namespace
 
@@ -44,27 +39,10 @@ class tst_ContainerIo : public QObject
 {
     Q_OBJECT
 
-    std::unique_ptr<QTemporaryDir> m_tmp;
-    QString m_socket;
-    QString m_root;
-    QString m_docker;
-    CommandRunner m_runner;
-    std::unique_ptr<PrivateHelper> m_daemon;
+    EngineFixture m_engine{kBerthd, kBerth};
 
-    CommandResult docker(const QStringList &args, const QByteArray &input = {})
-    {
-        return m_runner.run(m_docker, args, input);
-    }
-    QString path(const QString &name) const { return m_tmp->filePath(name); }
-    void removeAll()
-    {
-        const QStringList ids = docker({"ps", "-aq", "--no-trunc"}).out.split(u'\n', Qt::SkipEmptyParts);
-        if (!ids.isEmpty())
-            docker(QStringList{"rm", "-f"} + ids);
-        const QStringList volumes = docker({"volume", "ls", "-q"}).out.split(u'\n', Qt::SkipEmptyParts);
-        if (!volumes.isEmpty())
-            docker(QStringList{"volume", "rm", "-f"} + volumes);
-    }
+    CommandResult docker(const QStringList &args, const QByteArray &input = {}) { return m_engine.docker(args, input); }
+    QString path(const QString &name) const { return m_engine.path(name); }
     // A detached container printing "out" and "err" then ticking on stdout.
     QString runTicker(const QString &name)
     {
@@ -80,40 +58,19 @@ private slots:
         if (::geteuid() != 0)
             QSKIP("needs root: berthd and berth-shim create namespaces, mounts and cgroups");
         QVERIFY2(QFileInfo::exists(kShim), "berth-shim is not built");
-        m_docker = QStandardPaths::findExecutable(QStringLiteral("docker"));
-        QVERIFY2(!m_docker.isEmpty(), "no docker CLI on PATH (/usr/local/bin/docker on these machines)");
-        m_tmp = std::make_unique<QTemporaryDir>(QStringLiteral("/tmp/berth-io-XXXXXX"));
-        QVERIFY(m_tmp->isValid());
-        m_socket = path(QStringLiteral("b.sock"));
-        m_root = path(QStringLiteral("root"));
-        QVERIFY(QDir().mkpath(path(QStringLiteral("docker-config"))));
-        QProcessEnvironment env = CommandRunner::isolatedEnvironment(path(QStringLiteral("docker-config")));
-        env.insert(QStringLiteral("DOCKER_HOST"), QStringLiteral("unix://") + m_socket);
-        m_runner = CommandRunner(env, kCommandTimeoutMs);
-        m_runner.setWorkingDirectory(m_tmp->path());
-        m_daemon = std::make_unique<PrivateHelper>(kBerthd, m_root, m_socket);
-        QVERIFY2(m_daemon->launch() && m_daemon->waitUntilAnswering(), qPrintable(m_daemon->log()));
-
-        const QString tar = path(QStringLiteral("busybox.tar"));
-        const CommandResult made = CommandRunner(QProcessEnvironment::systemEnvironment(), 120000)
-                                       .run(QStringLiteral("bash"), {kSourceDir + "/installer/make-default-image.sh", tar});
-        QVERIFY2(made.exitCode == 0, qPrintable(made.describe()));
-        const CommandResult imported = docker({"import", "-c", "CMD [\"sh\"]", tar, "busybox:latest"});
-        QVERIFY2(imported.exitCode == 0, qPrintable(imported.describe()));
+        EngineFixture::Options options;
+        options.tempPrefix = QStringLiteral("berth-io");
+        const QString failed = m_engine.setUp(options);
+        QVERIFY2(failed.isEmpty(), qPrintable(failed));
     }
 
     void cleanup()
     {
-        if (m_daemon && m_daemon->isRunning())
-            removeAll();
+        m_engine.removeAllContainers();
+        m_engine.removeAllVolumes();
     }
 
-    void cleanupTestCase()
-    {
-        if (m_daemon && m_daemon->isRunning())
-            removeAll();
-        m_daemon.reset();
-    }
+    void cleanupTestCase() { m_engine.tearDown(); }
 
     void logsKeepStdoutAndStderrApart()
     {
@@ -138,8 +95,8 @@ private slots:
     {
         QVERIFY(!runTicker("logs2").isEmpty());
         QProcess follow;
-        follow.setProcessEnvironment(m_runner.environment());
-        follow.start(m_docker, {"logs", "-f", "logs2"});
+        follow.setProcessEnvironment(m_engine.environment());
+        follow.start(m_engine.dockerProgram(), {"logs", "-f", "logs2"});
         QVERIFY(follow.waitForStarted());
         QVERIFY(QTest::qWaitFor([&] { return follow.bytesAvailable() > 0 && follow.peek(4096).contains("tick3"); }, 10000));
         QCOMPARE(docker({"stop", "-t", "1", "logs2"}).exitCode, 0);
@@ -164,8 +121,8 @@ private slots:
         QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
         QVERIFY(QFileInfo(path("dataout/sub/b")).isFile());
 
-        const CommandResult listing = m_runner.run(QStringLiteral("bash"), {"-o", "pipefail", "-c",
-                                                   "\"$0\" cp cp1:/data/. - | tar -tf -", m_docker});
+        const CommandResult listing = m_engine.runner().run(QStringLiteral("bash"), {"-o", "pipefail", "-c",
+                                                   "\"$0\" cp cp1:/data/. - | tar -tf -", m_engine.dockerProgram()});
         QVERIFY2(listing.exitCode == 0 && listing.out.contains("./sub/b"), qPrintable(listing.describe()));
 
         // in: a file under a new name, then a directory's content
@@ -186,8 +143,8 @@ private slots:
         QCOMPARE(docker({"cp", "cp1:/tmp/x", path("xback")}).exitCode, 0);
 
         // a tar on stdin
-        r = m_runner.run(QStringLiteral("bash"), {"-o", "pipefail", "-c",
-                                                  "tar -C \"$1\" -cf - in.txt | \"$0\" cp - cp1:/data/sub", m_docker, m_tmp->path()});
+        r = m_engine.runner().run(QStringLiteral("bash"), {"-o", "pipefail", "-c",
+                                                  "tar -C \"$1\" -cf - in.txt | \"$0\" cp - cp1:/data/sub", m_engine.dockerProgram(), m_engine.tempDir()});
         QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
         QCOMPARE(docker({"cp", "cp1:/data/sub/in.txt", path("srv-in.txt")}).exitCode, 0);
     }
@@ -252,7 +209,7 @@ private slots:
         QCOMPARE(r.exitCode, 0);
         const QJsonObject v = QJsonDocument::fromJson(r.out.toUtf8()).array().first().toObject();
         QCOMPARE(v.value("Driver").toString(), QStringLiteral("local"));
-        QVERIFY(v.value("Mountpoint").toString().startsWith(m_root));
+        QVERIFY(v.value("Mountpoint").toString().startsWith(m_engine.root()));
 
         // data written through -v survives the container
         r = docker({"run", "--rm", "--network", "none", "-v", "iovol:/data", "busybox", "sh", "-c", "echo kept > /data/k"});

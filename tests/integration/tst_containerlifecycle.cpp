@@ -7,7 +7,7 @@
 // by PID in cleanup, and the helper removes its bridge and cgroup parent.
 
 #include <support/commandrunner.h>
-#include <support/privatehelper.h>
+#include <support/enginefixture.h>
 
 #include <QtTest>
 
@@ -19,8 +19,6 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
-#include <QStandardPaths>
-#include <QTemporaryDir>
 
 #include <csignal>
 #include <memory>
@@ -29,13 +27,13 @@
 
 using Berth::TestSupport::CommandResult;
 using Berth::TestSupport::CommandRunner;
-using Berth::TestSupport::PrivateHelper;
+using Berth::TestSupport::EngineFixture;
 
 namespace {
 
 const QString kBerthd = QStringLiteral(BERTHD_PATH);
+const QString kBerth = QStringLiteral(BERTH_PATH);
 const QString kShim = QStringLiteral(BERTH_SHIM_PATH);
-const QString kSourceDir = QStringLiteral(BERTH_SOURCE_DIR);
 constexpr int kCommandTimeoutMs = 120 * 1000;
 
 QString mountInfo()
@@ -50,40 +48,13 @@ class tst_ContainerLifecycle : public QObject
 {
     Q_OBJECT
 
-    std::unique_ptr<QTemporaryDir> m_tmp;
-    QString m_socket;
-    QString m_root;
-    QString m_docker;
-    CommandRunner m_runner;
-    std::unique_ptr<PrivateHelper> m_daemon;
+    EngineFixture m_engine{kBerthd, kBerth};
 
-    CommandResult docker(const QStringList &args, const QByteArray &input = {})
-    {
-        return m_runner.run(m_docker, args, input);
-    }
-    QString inspectField(const QString &ref, const QString &format)
-    {
-        return docker({QStringLiteral("inspect"), QStringLiteral("-f"), format, ref}).out.trimmed();
-    }
-    bool startHelper(PrivateHelper *previous = nullptr)
-    {
-        if (previous)
-            m_daemon = std::make_unique<PrivateHelper>(kBerthd, m_root, m_socket, *previous);
-        else
-            m_daemon = std::make_unique<PrivateHelper>(kBerthd, m_root, m_socket);
-        return m_daemon->launch() && m_daemon->waitUntilAnswering();
-    }
+    CommandResult docker(const QStringList &args, const QByteArray &input = {}) { return m_engine.docker(args, input); }
+    QString inspectField(const QString &ref, const QString &format) { return m_engine.inspect(ref, format); }
     QStringList containerDirs()
     {
-        return QDir(m_root + QStringLiteral("/containers")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
-    }
-    // Every container still on the helper is removed by force.
-    void removeAll()
-    {
-        const CommandResult ids = docker({QStringLiteral("ps"), QStringLiteral("-aq"), QStringLiteral("--no-trunc")});
-        const QStringList list = ids.out.split(u'\n', Qt::SkipEmptyParts);
-        if (!list.isEmpty())
-            docker(QStringList{QStringLiteral("rm"), QStringLiteral("-f")} + list);
+        return QDir(m_engine.root() + QStringLiteral("/containers")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
     }
 
 private slots:
@@ -92,40 +63,15 @@ private slots:
         if (::geteuid() != 0)
             QSKIP("needs root: berthd and berth-shim create namespaces, mounts and cgroups");
         QVERIFY2(QFileInfo::exists(kShim), "berth-shim is not built");
-        m_docker = QStandardPaths::findExecutable(QStringLiteral("docker"));
-        QVERIFY2(!m_docker.isEmpty(), "no docker CLI on PATH (/usr/local/bin/docker on these machines)");
-        m_tmp = std::make_unique<QTemporaryDir>(QStringLiteral("/tmp/berth-ctr-XXXXXX"));
-        QVERIFY(m_tmp->isValid());
-        m_socket = m_tmp->filePath(QStringLiteral("b.sock"));
-        m_root = m_tmp->filePath(QStringLiteral("root"));
-        QVERIFY(QDir().mkpath(m_tmp->filePath(QStringLiteral("docker-config"))));
-        QProcessEnvironment env = CommandRunner::isolatedEnvironment(m_tmp->filePath(QStringLiteral("docker-config")));
-        env.insert(QStringLiteral("DOCKER_HOST"), QStringLiteral("unix://") + m_socket);
-        m_runner = CommandRunner(env, kCommandTimeoutMs);
-        m_runner.setWorkingDirectory(m_tmp->path());
-        QVERIFY2(startHelper(), m_daemon ? qPrintable(m_daemon->log()) : "no helper");
-
-        const QString tar = m_tmp->filePath(QStringLiteral("busybox.tar"));
-        const CommandResult made = CommandRunner(QProcessEnvironment::systemEnvironment(), 120000)
-                                       .run(QStringLiteral("bash"), {kSourceDir + QStringLiteral("/installer/make-default-image.sh"), tar});
-        QVERIFY2(made.exitCode == 0, qPrintable(made.describe()));
-        const CommandResult imported = docker({QStringLiteral("import"), QStringLiteral("-c"), QStringLiteral("CMD [\"sh\"]"),
-                                               tar, QStringLiteral("busybox:latest")});
-        QVERIFY2(imported.exitCode == 0, qPrintable(imported.describe()));
+        EngineFixture::Options options;
+        options.tempPrefix = QStringLiteral("berth-ctr");
+        const QString failed = m_engine.setUp(options);
+        QVERIFY2(failed.isEmpty(), qPrintable(failed));
     }
 
-    void cleanup()
-    {
-        if (m_daemon && m_daemon->isRunning())
-            removeAll();
-    }
+    void cleanup() { m_engine.removeAllContainers(); }
 
-    void cleanupTestCase()
-    {
-        if (m_daemon && m_daemon->isRunning())
-            removeAll();
-        m_daemon.reset(); // stopped by PID; bridge and cgroup parent removed
-    }
+    void cleanupTestCase() { m_engine.tearDown(); }
 
     void createStartStopRestartKillWaitRenameRemove()
     {
@@ -197,16 +143,16 @@ private slots:
         QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
         QCOMPARE(containerDirs(), before);
         QCOMPARE(docker({"ps", "-aq"}).out, QString());
-        QVERIFY(!mountInfo().contains(m_root + QStringLiteral("/containers/")));
+        QVERIFY(!mountInfo().contains(m_engine.root() + QStringLiteral("/containers/")));
         // No veth of ours is left on the host.
         for (const QString &link : QDir(QStringLiteral("/sys/class/net")).entryList(QDir::Dirs | QDir::NoDotAndDotDot | QDir::System)) {
-            if (QFileInfo(QStringLiteral("/sys/class/net/%1/master").arg(link)).symLinkTarget().endsWith(m_daemon->bridge()))
-                QFAIL(qPrintable(QStringLiteral("interface %1 still on %2").arg(link, m_daemon->bridge())));
+            if (QFileInfo(QStringLiteral("/sys/class/net/%1/master").arg(link)).symLinkTarget().endsWith(m_engine.daemon().bridge()))
+                QFAIL(qPrintable(QStringLiteral("interface %1 still on %2").arg(link, m_engine.daemon().bridge())));
         }
         // No container cgroup under our parent.
         for (const QString &dir : {QStringLiteral("/sys/fs/cgroup/memory/"), QStringLiteral("/sys/fs/cgroup/pids/"),
                                    QStringLiteral("/sys/fs/cgroup/unified/"), QStringLiteral("/sys/fs/cgroup/")}) {
-            const QDir parent(dir + m_daemon->cgroupParent());
+            const QDir parent(dir + m_engine.daemon().cgroupParent());
             if (parent.exists())
                 QCOMPARE(parent.entryList(QDir::Dirs | QDir::NoDotAndDotDot), QStringList());
         }
@@ -221,12 +167,10 @@ private slots:
         const QString pid = inspectField("keeper", "{{.State.Pid}}");
         const QString address = inspectField("keeper", "{{.NetworkSettings.IPAddress}}");
 
-        ::kill(pid_t(m_daemon->pid()), SIGKILL);
-        QVERIFY(m_daemon->waitForExit(10000));
+        ::kill(pid_t(m_engine.daemon().pid()), SIGKILL);
+        QVERIFY(m_engine.daemon().waitForExit(10000));
         QTest::qWait(3500); // quitter exits while berthd is down
-        auto previous = std::move(m_daemon);
-        QVERIFY2(startHelper(previous.get()), qPrintable(m_daemon->log()));
-        previous.reset();
+        QVERIFY2(m_engine.restart().isEmpty(), qPrintable(m_engine.daemon().log()));
 
         QTRY_COMPARE_WITH_TIMEOUT(inspectField("quitter", "{{.State.Status}} {{.State.ExitCode}}"), QStringLiteral("exited 5"), 10000);
         QCOMPARE(inspectField("keeper", "{{.State.Status}} {{.State.Pid}}"), QStringLiteral("running ") + pid);
@@ -238,10 +182,8 @@ private slots:
         QCOMPARE(inspectField("keeper", "{{.State.Status}}"), QStringLiteral("exited"));
 
         // Once more: the exit recorded before is not recorded again.
-        m_daemon->stop();
-        previous = std::move(m_daemon);
-        QVERIFY2(startHelper(previous.get()), qPrintable(m_daemon->log()));
-        previous.reset();
+        m_engine.daemon().stop();
+        QVERIFY2(m_engine.restart().isEmpty(), qPrintable(m_engine.daemon().log()));
         QCOMPARE(inspectField("quitter", "{{.State.ExitCode}}"), QStringLiteral("5"));
         QCOMPARE(inspectField("keeper", "{{.State.ExitCode}}"), QStringLiteral("137"));
     }
@@ -251,8 +193,8 @@ private slots:
         std::vector<std::unique_ptr<QProcess>> runs;
         for (int n = 0; n < 50; ++n) {
             auto p = std::make_unique<QProcess>();
-            p->setProcessEnvironment(m_runner.environment());
-            p->start(m_docker, {"run", "--rm", "busybox", "sh", "-c", QStringLiteral("exit %1").arg(n)});
+            p->setProcessEnvironment(m_engine.environment());
+            p->start(m_engine.dockerProgram(), {"run", "--rm", "busybox", "sh", "-c", QStringLiteral("exit %1").arg(n)});
             runs.push_back(std::move(p));
         }
         for (int n = 0; n < 50; ++n) {

@@ -10,7 +10,8 @@
 // cleanup, even when a check fails.
 
 #include <support/commandrunner.h>
-#include <support/privatehelper.h>
+#include <support/clitext.h>
+#include <support/enginefixture.h>
 
 #include <QtTest>
 
@@ -19,37 +20,22 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QRegularExpression>
-#include <QStandardPaths>
-#include <QTemporaryDir>
 
-#include <memory>
 
 #include <csignal>
 #include <unistd.h>
 
 using Berth::TestSupport::CommandResult;
 using Berth::TestSupport::CommandRunner;
-using Berth::TestSupport::PrivateHelper;
+using Berth::TestSupport::EngineFixture;
+using Berth::TestSupport::asBerth;
+using Berth::TestSupport::withoutIds;
 
 namespace {
 
 const QString kBerthd = QStringLiteral(BERTHD_PATH);
 const QString kBerth = QStringLiteral(BERTH_PATH);
 const QString kShim = QStringLiteral(BERTH_SHIM_PATH);
-const QString kSourceDir = QStringLiteral(BERTH_SOURCE_DIR);
-constexpr int kCommandTimeoutMs = 60 * 1000;
-
-QString asBerth(QString text)
-{
-    text.replace(QLatin1String("docker"), QLatin1String("berth"));
-    return text;
-}
-
-QString withoutIds(QString text)
-{
-    static const QRegularExpression hex(QStringLiteral("[0-9a-f]{64}"));
-    return text.replace(hex, QStringLiteral("<ID>"));
-}
 
 QString readText(const QString &path)
 {
@@ -91,20 +77,11 @@ class tst_ContainerPause : public QObject
 {
     Q_OBJECT
 
-    std::unique_ptr<QTemporaryDir> m_tmp;
-    QString m_socket;
-    QString m_root;
-    QString m_docker;
-    CommandRunner m_runner;
-    // Declared after m_tmp: stopped by PID (in cleanup and on destruction) before it goes.
-    std::unique_ptr<PrivateHelper> m_daemon;
+    EngineFixture m_engine{kBerthd, kBerth};
 
-    CommandResult berth(const QStringList &args) { return m_runner.run(kBerth, args); }
-    CommandResult docker(const QStringList &args) { return m_runner.run(m_docker, args); }
-    QString inspectField(const QString &ref, const QString &format)
-    {
-        return docker({QStringLiteral("inspect"), QStringLiteral("-f"), format, ref}).out.trimmed();
-    }
+    CommandResult berth(const QStringList &args, const QByteArray &input = {}) { return m_engine.berth(args, input); }
+    CommandResult docker(const QStringList &args, const QByteArray &input = {}) { return m_engine.docker(args, input); }
+    QString inspectField(const QString &ref, const QString &format) { return m_engine.inspect(ref, format); }
 
     // The same arguments through both CLIs: same exit code, stdout and
     // stderr (docker's name replaced, full ids masked).
@@ -117,25 +94,7 @@ class tst_ContainerPause : public QObject
         QCOMPARE(withoutIds(b.err), withoutIds(asBerth(d.err)));
     }
 
-    bool startHelper(PrivateHelper *previous = nullptr)
-    {
-        if (previous)
-            m_daemon = std::make_unique<PrivateHelper>(kBerthd, m_root, m_socket, *previous);
-        else
-            m_daemon = std::make_unique<PrivateHelper>(kBerthd, m_root, m_socket);
-        return m_daemon->launch() && m_daemon->waitUntilAnswering();
-    }
 
-    // Paused containers are thawed first so nothing frozen outlives a failed test.
-    void removeAll()
-    {
-        const QStringList paused = docker({"ps", "-q", "--no-trunc", "--filter", "status=paused"}).out.split(u'\n', Qt::SkipEmptyParts);
-        if (!paused.isEmpty())
-            docker(QStringList{"unpause"} + paused);
-        const QStringList all = docker({"ps", "-aq", "--no-trunc"}).out.split(u'\n', Qt::SkipEmptyParts);
-        if (!all.isEmpty())
-            docker(QStringList{"rm", "-f"} + all);
-    }
 
     QString runSleeper(const QString &name)
     {
@@ -151,41 +110,15 @@ private slots:
         if (::geteuid() != 0)
             QSKIP("needs root: berthd and berth-shim create namespaces, mounts and cgroups");
         QVERIFY2(QFileInfo::exists(kShim), "berth-shim is not built");
-        m_docker = QStandardPaths::findExecutable(QStringLiteral("docker"));
-        QVERIFY2(!m_docker.isEmpty(), "no docker CLI on PATH (/usr/local/bin/docker on these machines)");
-        m_tmp = std::make_unique<QTemporaryDir>(QStringLiteral("/tmp/berth-pause-XXXXXX"));
-        QVERIFY(m_tmp->isValid());
-        m_socket = m_tmp->filePath(QStringLiteral("b.sock"));
-        m_root = m_tmp->filePath(QStringLiteral("root"));
-        QVERIFY(QDir().mkpath(m_tmp->filePath(QStringLiteral("docker-config"))));
-        QProcessEnvironment env = CommandRunner::isolatedEnvironment(m_tmp->filePath(QStringLiteral("docker-config")));
-        env.insert(QStringLiteral("TZ"), QStringLiteral("UTC"));
-        env.insert(QStringLiteral("DOCKER_HOST"), QStringLiteral("unix://") + m_socket);
-        env.insert(QStringLiteral("BERTH_HOST"), QStringLiteral("unix://") + m_socket);
-        m_runner = CommandRunner(env, kCommandTimeoutMs);
-        m_runner.setWorkingDirectory(m_tmp->path());
-        QVERIFY2(startHelper(), m_daemon ? qPrintable(m_daemon->log()) : "no helper");
-
-        const QString tar = m_tmp->filePath(QStringLiteral("busybox.tar"));
-        const CommandResult made = CommandRunner(QProcessEnvironment::systemEnvironment(), 120000)
-                                       .run(QStringLiteral("bash"), {kSourceDir + QStringLiteral("/installer/make-default-image.sh"), tar});
-        QVERIFY2(made.exitCode == 0, qPrintable(made.describe()));
-        const CommandResult imported = berth({"import", "-c", "CMD [\"sh\"]", tar, "busybox:latest"});
-        QVERIFY2(imported.exitCode == 0, qPrintable(imported.describe()));
+        EngineFixture::Options options;
+        options.tempPrefix = QStringLiteral("berth-pause");
+        const QString failed = m_engine.setUp(options);
+        QVERIFY2(failed.isEmpty(), qPrintable(failed));
     }
 
-    void cleanup()
-    {
-        if (m_daemon && m_daemon->isRunning())
-            removeAll();
-    }
+    void cleanup() { m_engine.removeAllContainers(); }
 
-    void cleanupTestCase()
-    {
-        if (m_daemon && m_daemon->isRunning())
-            removeAll();
-        m_daemon.reset(); // stops it by PID, removes its bridge and cgroup parent
-    }
+    void cleanupTestCase() { m_engine.tearDown(); }
 
     void pauseFreezesTheCgroupAndShowsPaused()
     {
@@ -300,11 +233,9 @@ private slots:
         const QString pid = inspectField("a1", "{{.State.Pid}}");
         QCOMPARE(berth({"pause", "a1"}).exitCode, 0);
 
-        ::kill(pid_t(m_daemon->pid()), SIGKILL);
-        QVERIFY(m_daemon->waitForExit(10000));
-        auto previous = std::move(m_daemon);
-        QVERIFY2(startHelper(previous.get()), qPrintable(m_daemon->log()));
-        previous.reset();
+        ::kill(pid_t(m_engine.daemon().pid()), SIGKILL);
+        QVERIFY(m_engine.daemon().waitForExit(10000));
+        QVERIFY2(m_engine.restart().isEmpty(), qPrintable(m_engine.daemon().log()));
 
         QCOMPARE(freezerState(pid), QStringLiteral("frozen"));
         QCOMPARE(inspectField("a1", "{{.State.Status}} {{.State.Pid}}"), QStringLiteral("paused ") + pid);
