@@ -15,6 +15,7 @@
 #include <QTableView>
 
 #include <cstdio>
+#include <malloc.h>
 #include <ctime>
 #include <unistd.h>
 
@@ -135,9 +136,28 @@ void BenchProbe::finish()
         const LogModel *logs = containers->logView()->model();
         report("log-lines", logs->droppedLines() + logs->rowCount());
         report("log-rows-kept", logs->rowCount());
+        report("log-line-kb", logs->lineBytes() / 1024);
+        report("log-allocated-kb", logs->allocatedBytes() / 1024);
     }
     report("max-stall-ms", m_maxStallAfterLoadMs);
     report("rss-end-kb", rssKb());
+    // Where the resident memory is: anonymous (heap, Qt's caches) versus
+    // file-backed (the shared libraries' pages), and what malloc holds.
+    QFile rollup(QStringLiteral("/proc/self/smaps_rollup"));
+    if (rollup.open(QIODevice::ReadOnly)) {
+        for (const QByteArray &line : rollup.readAll().split('\n')) {
+            for (const char *field : {"Anonymous:", "Shared_Clean:", "Private_Clean:", "Private_Dirty:"}) {
+                if (line.startsWith(field)) {
+                    const QByteArray name = "smaps-" + QByteArray(field).chopped(1).toLower().replace('_', '-') + "-kb";
+                    report(name.constData(), line.mid(qstrlen(field)).trimmed().split(' ').value(0).toLongLong());
+                }
+            }
+        }
+    }
+    const struct mallinfo2 heap = ::mallinfo2();
+    report("malloc-arena-kb", qint64((heap.arena + heap.hblkhd) / 1024));
+    report("malloc-in-use-kb", qint64((heap.uordblks + heap.hblkhd) / 1024));
+    report("malloc-free-kb", qint64(heap.fordblks / 1024));
     QCoreApplication::quit();
 }
 

@@ -33,10 +33,7 @@ LogView::LogView(QWidget *parent)
     setObjectName(QStringLiteral("logView"));
     m_flushTimer.setSingleShot(true);
     m_flushTimer.setInterval(FlushIntervalMs);
-    connect(&m_flushTimer, &QTimer::timeout, this, [this] {
-        const QList<Client::LogLine> lines = std::exchange(m_pendingLines, {});
-        m_model->appendLines(lines);
-    });
+    connect(&m_flushTimer, &QTimer::timeout, this, &LogView::flushPending);
     m_list->setObjectName(QStringLiteral("logList"));
     m_list->setAccessibleName(tr("Container output"));
     m_list->setModel(m_model);
@@ -179,9 +176,10 @@ void LogView::restart()
     query.follow = true;
     query.timestamps = true;
     query.since = sinceValue();
+    query.decodeInThread = true;
     m_stream = new Client::LogStream(m_client, m_container, query, this);
-    connect(m_stream, &Client::LogStream::lines, this, [this](const QList<Client::LogLine> &lines) {
-        m_pendingLines += lines;
+    connect(m_stream, &Client::LogStream::batch, this, [this](const Client::LogBatch &lines) {
+        m_pendingLines.append(lines);
         if (!m_flushTimer.isActive())
             m_flushTimer.start();
     });
@@ -191,7 +189,7 @@ void LogView::restart()
             return;
         // The last lines before the end message.
         m_flushTimer.stop();
-        m_model->appendLines(std::exchange(m_pendingLines, {}));
+        flushPending();
         const QString message = result ? tr("The output ended: the container is not running.")
                                        : tr("Could not read the output: %1").arg(errorText(result.error()));
         m_status->setText(message);
@@ -199,6 +197,14 @@ void LogView::restart()
         updateMatches();
         emit streamFinished(message);
     });
+}
+
+void LogView::flushPending()
+{
+    if (m_pendingLines.isEmpty())
+        return;
+    const Client::LogBatch lines = std::exchange(m_pendingLines, {});
+    m_model->appendBatch(lines);
 }
 
 bool LogView::findNext(bool backward)

@@ -66,11 +66,13 @@ private:
     QPointer<Client::EngineClient> m_client;
     QString m_container;
     Client::LogStream *m_stream = nullptr;
-    // Lines from the stream are appended to the model at most every
-    // FlushIntervalMs in one batch: a chatty container then costs one
-    // insert, one relayout and one scroll per interval, not per read.
-    static constexpr int FlushIntervalMs = 50;
-    QList<Client::LogLine> m_pendingLines;
+    // Lines from the stream (decoded on its worker thread) are appended to
+    // the model at most every FlushIntervalMs in one batch: a chatty
+    // container then costs one remove, one insert, one relayout and one
+    // scroll per interval, not per read.
+    static constexpr int FlushIntervalMs = 33;
+    void flushPending();
+    Client::LogBatch m_pendingLines;
     QTimer m_flushTimer;
     LogModel *m_model = nullptr;
     LogLineDelegate *m_delegate = nullptr;

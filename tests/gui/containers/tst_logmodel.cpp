@@ -30,6 +30,16 @@ LogLine line(const QString &message, LogLine::Stream stream = LogLine::Stream::S
     return l;
 }
 
+// The same lines as batch() in the stream's compact form.
+Berth::Client::LogBatch compactBatch(int first, int count, const QByteArray &padding = {})
+{
+    Berth::Client::LogBatch out;
+    for (int i = first; i < first + count; ++i)
+        out.append(i % 10 == 0 ? LogLine::Stream::Stderr : LogLine::Stream::Stdout,
+                   QByteArray("2026-11-28T01:02:03.123456789Z line " + QByteArray::number(i) + padding), true);
+    return out;
+}
+
 QList<LogLine> batch(int first, int count)
 {
     QList<LogLine> lines;
@@ -115,9 +125,85 @@ private slots:
         QCOMPARE(model.rowCount(), LogModel::DefaultCapacity);
         QCOMPARE(model.droppedLines(), qint64(Total - LogModel::DefaultCapacity));
         QCOMPARE(model.index(LogModel::DefaultCapacity - 1).data().toString(), QStringLiteral("line 999999"));
+        // Compact: the text and 8 bytes a line, in whole blocks.
+        qInfo("%d lines kept in %lld bytes (%lld allocated)", model.rowCount(), model.lineBytes(), model.allocatedBytes());
+        QVERIFY(model.allocatedBytes() < model.lineBytes() + 2 * LogModel::BlockBytes + 8 * LogModel::DefaultCapacity);
         // One insert per batch, and removals only once full: no per-line signals.
         QCOMPARE(inserted.size(), (Total + Batch - 1) / Batch);
         QVERIFY(removed.size() < inserted.size());
+    }
+
+    // The byte bound holds whatever the lines' length: text and bookkeeping
+    // stay under byteCapacity(), the blocks allocated under it plus one
+    // block (and the spare one kept for reuse), and the newest lines stay.
+    void theByteBoundHoldsAndBlocksAreReused()
+    {
+        LogModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setCapacity(1000000);
+        model.setByteCapacity(4 * LogModel::BlockBytes);
+        QCOMPARE(model.byteCapacity(), qint64(4 * LogModel::BlockBytes));
+        const QByteArray padding(200, 'x');
+        constexpr int Total = 300000;
+        constexpr int Batch = 3000;
+        qint64 allocatedMax = 0;
+        for (int first = 0; first < Total; first += Batch) {
+            model.appendBatch(compactBatch(first, Batch, padding));
+            QVERIFY(model.lineBytes() <= model.byteCapacity());
+            allocatedMax = qMax(allocatedMax, model.allocatedBytes());
+        }
+        QVERIFY2(allocatedMax <= 6 * LogModel::BlockBytes + 8 * Total / 10, qPrintable(QString::number(allocatedMax)));
+        const int rows = model.rowCount();
+        // 4 MiB of ~250-byte lines: roughly 16000 of them.
+        QVERIFY2(rows > 15000 && rows < 17500, qPrintable(QString::number(rows)));
+        QCOMPARE(model.droppedLines() + rows, qint64(Total));
+        QCOMPARE(model.index(rows - 1).data().toString(), QStringLiteral("line 299999") + QString::fromLatin1(padding));
+        QCOMPARE(model.line(0).message().toString(),
+                 QStringLiteral("line %1").arg(Total - rows) + QString::fromLatin1(padding));
+        QCOMPARE(model.stream(rows - 1), LogLine::Stream::Stdout);
+        // Lowering the bound drops the oldest lines at once.
+        QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+        model.setByteCapacity(LogModel::BlockBytes);
+        QCOMPARE(removed.size(), 1);
+        QVERIFY(model.lineBytes() <= LogModel::BlockBytes);
+        QCOMPARE(model.index(model.rowCount() - 1).data().toString(), QStringLiteral("line 299999") + QString::fromLatin1(padding));
+    }
+
+    // One batch larger than the byte bound keeps only its newest lines, and
+    // the older rows go with the lines skipped.
+    void aBatchLargerThanTheByteBoundKeepsItsNewestLines()
+    {
+        LogModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setByteCapacity(LogModel::BlockBytes);
+        model.appendBatch(compactBatch(0, 10));
+        const QByteArray padding(1000, 'y');
+        model.appendBatch(compactBatch(10, 5000, padding));
+        QVERIFY(model.lineBytes() <= LogModel::BlockBytes);
+        const int rows = model.rowCount();
+        QVERIFY(rows > 900 && rows < 1100);
+        QCOMPARE(model.droppedLines() + rows, qint64(5010));
+        QCOMPARE(model.line(0).message().toString(), QStringLiteral("line %1").arg(5010 - rows) + QString::fromLatin1(padding));
+        QCOMPARE(model.line(rows - 1).message().toString(), QStringLiteral("line 5009") + QString::fromLatin1(padding));
+    }
+
+    // Searching compares bytes for ASCII text and decodes for the rest.
+    void searchMatchesNonAsciiTextAndCase()
+    {
+        LogModel model;
+        model.appendLines({line(QStringLiteral("Größe ÄNDERT sich")), line(QStringLiteral("plain ascii")),
+                           line(QStringLiteral("컨테이너 시작됨")), line(QStringLiteral("größe ändert sich")),
+                           line(QStringLiteral("naïve ERROR"))});
+        QCOMPARE(model.countMatches(QStringLiteral("ändert")), 2);
+        QCOMPARE(model.countMatches(QStringLiteral("ändert"), Qt::CaseSensitive), 1);
+        QCOMPARE(model.find(QStringLiteral("ÄNDERT"), 1, false, Qt::CaseSensitive), 0);
+        QCOMPARE(model.find(QStringLiteral("시작"), 0), 2);
+        QCOMPARE(model.countMatches(QStringLiteral("error")), 1);
+        QCOMPARE(model.countMatches(QStringLiteral("ve err")), 1);
+        QCOMPARE(model.countMatches(QStringLiteral("GRÖSSE")), 0);
+        QCOMPARE(model.index(2).data().toString(), QStringLiteral("컨테이너 시작됨"));
+        QCOMPARE(model.longestLine(), int(QStringLiteral("2026-11-28T01:02:03.123456789Z ").size())
+                                          + int(QStringLiteral("컨테이너 시작됨").toUtf8().size()));
     }
 
     void aBatchLargerThanTheCapacityKeepsItsNewestLines()
