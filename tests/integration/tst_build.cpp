@@ -8,7 +8,8 @@
 // behind ("docker" below each hierarchy) are removed when this test made them.
 
 #include <support/commandrunner.h>
-#include <support/privatehelper.h>
+#include <support/enginefixture.h>
+#include <support/privatedockerd.h>
 
 #include <QtTest>
 
@@ -21,29 +22,25 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
-#include <QStandardPaths>
-#include <QTemporaryDir>
 
 #include <archive.h>
 #include <archive_entry.h>
 
 #include <cstring>
 #include <memory>
-#include <vector>
 
 #include <unistd.h>
 
 using Berth::TestSupport::CommandResult;
 using Berth::TestSupport::CommandRunner;
-using Berth::TestSupport::DaemonProcess;
-using Berth::TestSupport::PrivateHelper;
+using Berth::TestSupport::EngineFixture;
+using Berth::TestSupport::PrivateDockerd;
 
 namespace {
 
 const QString kBerthd = QStringLiteral(BERTHD_PATH);
 const QString kBerth = QStringLiteral(BERTH_PATH);
 const QString kShim = QStringLiteral(BERTH_SHIM_PATH);
-const QString kSourceDir = QStringLiteral(BERTH_SOURCE_DIR);
 constexpr int kCommandTimeoutMs = 180 * 1000;
 
 // docker 28's notice for the classic builder, printed to stderr first.
@@ -155,38 +152,31 @@ class tst_Build : public QObject
 {
     Q_OBJECT
 
-    std::unique_ptr<QTemporaryDir> m_tmp;
-    QString m_docker;
-    QString m_socket;
-    QString m_dockerSocket;
-    QString m_dockerError;
-    CommandRunner m_runner; // isolated, DOCKER_HOST/BERTH_HOST on berthd, 180 s per command
-    // Declared after m_tmp; stopped by PID in cleanupTestCase and on destruction.
-    std::unique_ptr<PrivateHelper> m_daemon;
-    std::vector<std::unique_ptr<DaemonProcess>> m_peers; // containerd, dockerd
-    QStringList m_cgroupsBefore;
+    EngineFixture m_engine{kBerthd, kBerth}; // berthd; the CLIs get 180 s per command
+    std::unique_ptr<PrivateDockerd> m_dockerd; // the peer the images are compared with
+    QString m_dockerError;                     // why the private dockerd is not there
 
-    QString path(const QString &name) const { return m_tmp->filePath(name); }
+    QString path(const QString &name) const { return m_engine.path(name); }
     CommandResult berth(const QStringList &args, const QByteArray &input = {}, const QString &dir = {})
     {
-        CommandRunner r = m_runner;
+        CommandRunner r = m_engine.runner();
         if (!dir.isEmpty())
             r.setWorkingDirectory(dir);
         return r.run(kBerth, args, input);
     }
     CommandResult docker(const QStringList &args, const QByteArray &input = {}, const QString &dir = {})
     {
-        CommandRunner r = m_runner.with("DOCKER_BUILDKIT", "0");
+        CommandRunner r = m_engine.runner().with("DOCKER_BUILDKIT", "0");
         if (!dir.isEmpty())
             r.setWorkingDirectory(dir);
-        return r.run(m_docker, args, input);
+        return r.run(m_engine.dockerProgram(), args, input);
     }
     CommandResult dockerd(const QStringList &args, const QString &dir = {})
     {
-        CommandRunner r = m_runner.with("DOCKER_BUILDKIT", "0").with("DOCKER_HOST", "unix://" + m_dockerSocket);
+        CommandRunner r = m_engine.runner().with("DOCKER_BUILDKIT", "0").with("DOCKER_HOST", m_dockerd->host());
         if (!dir.isEmpty())
             r.setWorkingDirectory(dir);
-        return r.run(m_docker, args);
+        return r.run(m_engine.dockerProgram(), args);
     }
 
     // berthd's image list: what a failed build must leave as it was.
@@ -195,61 +185,7 @@ class tst_Build : public QObject
         return berth({"images", "-a", "--no-trunc", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"}).out;
     }
 
-    static QStringList dockerCgroupDirs()
-    {
-        QStringList out;
-        for (const QString &h : QDir("/sys/fs/cgroup").entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
-            const QString d = "/sys/fs/cgroup/" + h + "/docker";
-            if (QFileInfo(d).isDir())
-                out << d;
-        }
-        if (QFileInfo("/sys/fs/cgroup/docker").isDir())
-            out << "/sys/fs/cgroup/docker";
-        return out;
-    }
-
-    DaemonProcess *startPeer(const QString &program, const QStringList &args, const QString &log)
-    {
-        m_peers.push_back(std::make_unique<DaemonProcess>(program, args));
-        DaemonProcess *d = m_peers.back().get();
-        d->setEnvironment(m_runner.environment());
-        d->setLogFile(log);
-        d->launch();
-        return d;
-    }
-
-    // The private dockerd as tests/bench/lib/peers.sh and tst_imageinterop
-    // start it: its own containerd, no bridge, no iptables, all under m_tmp.
-    QString startDockerd()
-    {
-        const QString d = path("dockerd");
-        for (const char *sub : {"data", "exec", "ctd-root", "ctd-state"})
-            QDir().mkpath(d + u'/' + QLatin1String(sub));
-        if (!writeFile(d + "/containerd.toml",
-                       QStringLiteral("version = 2\nroot = \"%1/ctd-root\"\nstate = \"%1/ctd-state\"\n"
-                                      "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n"
-                                      "[grpc]\n  address = \"%1/containerd.sock\"\n[ttrpc]\n  address = \"%1/containerd.sock.ttrpc\"\n"
-                                      "[debug]\n  address = \"%1/containerd-debug.sock\"\n[metrics]\n  address = \"\"\n")
-                           .arg(d).toUtf8()))
-            return "cannot write containerd.toml";
-        DaemonProcess *ctd = startPeer("containerd", {"--config", d + "/containerd.toml"}, d + "/containerd.log");
-        if (!ctd->waitUntil([&] { return QFileInfo::exists(d + "/containerd.sock"); }, 30000))
-            return QStringLiteral("containerd did not start; see %1/containerd.log").arg(d);
-        if (!writeFile(d + "/daemon.json", QStringLiteral("{ \"deprecated-key-path\": \"%1/key.json\" }\n").arg(d).toUtf8()))
-            return "cannot write daemon.json";
-        m_dockerSocket = d + "/docker.sock";
-        DaemonProcess *dockerd = startPeer("dockerd",
-            {"--config-file", d + "/daemon.json", "--data-root", d + "/data", "--exec-root", d + "/exec",
-             "--pidfile", d + "/dockerd.pid", "-H", "unix://" + m_dockerSocket, "--containerd", d + "/containerd.sock",
-             "--containerd-namespace", "berth-build", "--containerd-plugins-namespace", "berth-build-plugins",
-             "--bridge=none", "--iptables=false", "--ip6tables=false", "--ip-masq=false", "--userland-proxy=false"},
-            d + "/dockerd.log");
-        if (!dockerd->waitUntil([&] { return PrivateHelper::socketAnswers(m_dockerSocket); }, 60000))
-            return QStringLiteral("dockerd did not answer; see %1/dockerd.log").arg(d);
-        return {};
-    }
-
-    // A context directory under m_tmp with these files.
+    // A context directory in the temp dir with these files.
     QString context(const QString &name, const QMap<QString, QByteArray> &files)
     {
         const QString dir = path("ctx-" + name);
@@ -291,31 +227,16 @@ private slots:
         if (::geteuid() != 0)
             QSKIP("needs root: berthd, berth-shim and dockerd are privileged (run the suite as root; CI does)");
         QVERIFY2(QFileInfo::exists(kShim), "berth-shim is not built");
-        m_docker = QStandardPaths::findExecutable("docker");
-        QVERIFY2(!m_docker.isEmpty(), "no docker CLI on PATH (/usr/local/bin/docker on these machines)");
-        m_tmp = std::make_unique<QTemporaryDir>("/tmp/berth-build-XXXXXX");
-        QVERIFY(m_tmp->isValid());
-        m_socket = path("b.sock");
-        QVERIFY(QDir().mkpath(path("docker-config")));
-        QProcessEnvironment env = CommandRunner::isolatedEnvironment(path("docker-config"));
-        env.insert("DOCKER_HOST", "unix://" + m_socket);
-        env.insert("BERTH_HOST", "unix://" + m_socket);
-        m_runner = CommandRunner(env, kCommandTimeoutMs);
-        m_runner.setWorkingDirectory(m_tmp->path());
-        m_daemon = std::make_unique<PrivateHelper>(kBerthd, path("root"), m_socket);
-        QVERIFY2(m_daemon->launch() && m_daemon->waitUntilAnswering(), qPrintable(m_daemon->log()));
+        EngineFixture::Options options;
+        options.tempPrefix = "berth-build";
+        options.commandTimeoutMs = kCommandTimeoutMs;
+        const QString failed = m_engine.setUp(options);
+        QVERIFY2(failed.isEmpty(), qPrintable(failed));
 
-        const QString tar = path("busybox.tar");
-        const CommandResult made = CommandRunner(QProcessEnvironment::systemEnvironment(), 120000)
-                                       .run("bash", {kSourceDir + "/installer/make-default-image.sh", tar});
-        QVERIFY2(made.exitCode == 0, qPrintable(made.describe()));
-        const CommandResult imported = docker({"import", "-c", "CMD [\"sh\"]", tar, "busybox:latest"});
-        QVERIFY2(imported.exitCode == 0, qPrintable(imported.describe()));
-
-        m_cgroupsBefore = dockerCgroupDirs();
-        m_dockerError = startDockerd();
+        m_dockerd = std::make_unique<PrivateDockerd>(path("dockerd"), "berth-build");
+        m_dockerError = m_dockerd->start(m_engine.environment());
         if (m_dockerError.isEmpty()) {
-            const CommandResult same = dockerd({"import", "-c", "CMD [\"sh\"]", tar, "busybox:latest"});
+            const CommandResult same = dockerd({"import", "-c", "CMD [\"sh\"]", path("busybox.tar"), "busybox:latest"});
             if (same.exitCode != 0)
                 m_dockerError = "import into dockerd: " + same.describe();
         }
@@ -323,25 +244,11 @@ private slots:
 
     void cleanupTestCase()
     {
-        if (!m_dockerSocket.isEmpty() && PrivateHelper::socketAnswers(m_dockerSocket)) {
-            const QStringList ids = dockerd({"ps", "-aq"}).out.split(u'\n', Qt::SkipEmptyParts);
-            if (!ids.isEmpty())
-                dockerd(QStringList{"rm", "-f"} + ids);
+        if (m_dockerd) {
+            const QStringList left = m_dockerd->stop();
+            QVERIFY2(left.isEmpty(), qPrintable("the private dockerd left behind: " + left.join(u' ')));
         }
-        if (m_daemon && m_daemon->isRunning()) {
-            const QStringList ids = docker({"ps", "-aq"}).out.split(u'\n', Qt::SkipEmptyParts);
-            if (!ids.isEmpty())
-                docker(QStringList{"rm", "-f"} + ids);
-        }
-        for (auto it = m_peers.rbegin(); it != m_peers.rend(); ++it)
-            (*it)->stop();
-        m_peers.clear();
-        m_daemon.reset();
-        // dockerd's "docker" cgroup parents (empty once its containers are gone).
-        for (const QString &dir : dockerCgroupDirs()) {
-            if (!m_cgroupsBefore.contains(dir))
-                ::rmdir(QFile::encodeName(dir).constData());
-        }
+        m_engine.tearDown();
     }
 
     void cacheIsUsedUntilTheFirstChangedCopy()
@@ -571,7 +478,7 @@ private slots:
         const QString dir = context("serving", {{"Dockerfile", "FROM busybox\nRUN sleep 30\n"}});
         const QString before = store();
         QProcess build;
-        build.setProcessEnvironment(m_runner.environment());
+        build.setProcessEnvironment(m_engine.environment());
         build.setWorkingDirectory(dir);
         CommandRunner::killWithParent(build);
         build.start(kBerth, {"build", "-t", "servingtest", "."});

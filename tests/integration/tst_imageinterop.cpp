@@ -11,6 +11,7 @@
 #include <support/cgrouptrees.h>
 #include <support/commandrunner.h>
 #include <support/daemonprocess.h>
+#include <support/privatedockerd.h>
 #include <support/privatehelper.h>
 #include <support/treelisting.h>
 
@@ -36,6 +37,7 @@
 using Berth::TestSupport::CommandResult;
 using Berth::TestSupport::CommandRunner;
 using Berth::TestSupport::DaemonProcess;
+using Berth::TestSupport::PrivateDockerd;
 using Berth::TestSupport::PrivateHelper;
 using Berth::TestSupport::treeListing;
 
@@ -57,13 +59,14 @@ private:
     CommandRunner m_runner; // the isolated environment, 120 s per command
     // Declared after m_tmp; stopped by PID in cleanup, in reverse start order.
     std::vector<std::unique_ptr<DaemonProcess>> m_started;
-    // dockerd makes "docker" and podman "libpod_parent" below every cgroup
-    // root and never removes them: the ones this test made go at the end.
+    // podman makes "libpod_parent" below every cgroup root and never removes
+    // it: the ones this test made go at the end (PrivateDockerd does the same
+    // for dockerd's "docker").
     std::unique_ptr<Berth::TestSupport::CgroupTrees> m_peerCgroups;
     QString m_docker;
     QString m_berthSocket;
     QString m_berthRoot;
-    QString m_dockerSocket;
+    std::unique_ptr<PrivateDockerd> m_dockerd; // its own containerd, no bridge, under the temp dir
     QString m_dockerError; // why the private dockerd is not there
     QString m_podmanRoot;
 
@@ -78,12 +81,6 @@ private:
         m_started.push_back(std::move(daemon));
         return raw;
     }
-    DaemonProcess *startDaemon(const QString &program, const QStringList &args, const QString &log)
-    {
-        DaemonProcess *d = track(std::make_unique<DaemonProcess>(program, args), log);
-        d->launch();
-        return d;
-    }
 
     CommandResult run(const QString &program, const QStringList &args) { return m_runner.run(program, args); }
     CommandRunner on(const QString &socket) const
@@ -91,7 +88,7 @@ private:
         return m_runner.with(QStringLiteral("DOCKER_HOST"), QStringLiteral("unix://") + socket);
     }
     CommandResult berth(const QStringList &args) { return on(m_berthSocket).run(m_docker, args); }
-    CommandResult dockerd(const QStringList &args) { return on(m_dockerSocket).run(m_docker, args); }
+    CommandResult dockerd(const QStringList &args) { return on(m_dockerd->socket()).run(m_docker, args); }
     QStringList podmanArgs(const QStringList &args) const
     {
         return QStringList{QStringLiteral("--root"), m_podmanRoot + QStringLiteral("/root"),
@@ -108,47 +105,6 @@ private:
         result = command;                                                                         \
         QVERIFY2(result.exitCode == 0, qPrintable(result.describe()));                            \
     } while (false)
-
-    // The private dockerd as tests/bench/lib/peers.sh starts it: its own
-    // containerd, no bridge, no iptables, everything under the temp dir.
-    QString startDockerd()
-    {
-        const QString d = path(QStringLiteral("dockerd"));
-        for (const char *sub : {"data", "exec", "ctd-root", "ctd-state"})
-            QDir().mkpath(d + u'/' + QLatin1String(sub));
-        QFile toml(d + QStringLiteral("/containerd.toml"));
-        if (!toml.open(QIODevice::WriteOnly))
-            return QStringLiteral("cannot write containerd.toml");
-        toml.write(QStringLiteral("version = 2\nroot = \"%1/ctd-root\"\nstate = \"%1/ctd-state\"\n"
-                                  "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n"
-                                  "[grpc]\n  address = \"%1/containerd.sock\"\n[ttrpc]\n  address = \"%1/containerd.sock.ttrpc\"\n"
-                                  "[debug]\n  address = \"%1/containerd-debug.sock\"\n[metrics]\n  address = \"\"\n")
-                       .arg(d).toUtf8());
-        toml.close();
-        DaemonProcess *ctd = startDaemon(QStringLiteral("containerd"), {QStringLiteral("--config"), toml.fileName()},
-                                    d + QStringLiteral("/containerd.log"));
-        if (!ctd->waitUntil([&] { return QFileInfo::exists(d + QStringLiteral("/containerd.sock")); }, 30000))
-            return QStringLiteral("containerd did not start; see %1/containerd.log").arg(d);
-        QFile config(d + QStringLiteral("/daemon.json"));
-        if (!config.open(QIODevice::WriteOnly))
-            return QStringLiteral("cannot write daemon.json");
-        config.write(QStringLiteral("{ \"deprecated-key-path\": \"%1/key.json\" }\n").arg(d).toUtf8());
-        config.close();
-        m_dockerSocket = d + QStringLiteral("/docker.sock");
-        DaemonProcess *dockerd = startDaemon(QStringLiteral("dockerd"),
-            {QStringLiteral("--config-file"), config.fileName(), QStringLiteral("--data-root"), d + QStringLiteral("/data"),
-             QStringLiteral("--exec-root"), d + QStringLiteral("/exec"), QStringLiteral("--pidfile"), d + QStringLiteral("/dockerd.pid"),
-             QStringLiteral("-H"), QStringLiteral("unix://") + m_dockerSocket,
-             QStringLiteral("--containerd"), d + QStringLiteral("/containerd.sock"),
-             QStringLiteral("--containerd-namespace"), QStringLiteral("berth-interop"),
-             QStringLiteral("--containerd-plugins-namespace"), QStringLiteral("berth-interop-plugins"),
-             QStringLiteral("--bridge=none"), QStringLiteral("--iptables=false"), QStringLiteral("--ip6tables=false"),
-             QStringLiteral("--ip-masq=false"), QStringLiteral("--userland-proxy=false")},
-            d + QStringLiteral("/dockerd.log"));
-        if (!dockerd->waitUntil([&] { return PrivateHelper::socketAnswers(m_dockerSocket); }, 60000))
-            return QStringLiteral("dockerd did not answer; see %1/dockerd.log").arg(d);
-        return {};
-    }
 
     // What `docker image inspect` says about the config and layers.
     static QString identity(const CommandResult &inspect)
@@ -194,7 +150,7 @@ private slots:
             QDir().mkpath(m_podmanRoot + u'/' + QLatin1String(sub));
 
         m_peerCgroups = std::make_unique<Berth::TestSupport::CgroupTrees>(
-            QStringList{QStringLiteral("docker"), QStringLiteral("libpod_parent")});
+            QStringList{QStringLiteral("libpod_parent")});
         m_berthRoot = path(QStringLiteral("berth"));
         m_berthSocket = path(QStringLiteral("berth.sock"));
         PrivateHelper *b = track(std::make_unique<PrivateHelper>(kBerthd, m_berthRoot, m_berthSocket), path(QStringLiteral("berthd.log")));
@@ -207,7 +163,8 @@ private slots:
         RUN_OK(r, berth({QStringLiteral("import"), QStringLiteral("--change"), QStringLiteral("CMD [\"sh\"]"), rootfs,
                          QStringLiteral("busybox:latest")}));
 
-        m_dockerError = startDockerd();
+        m_dockerd = std::make_unique<PrivateDockerd>(path(QStringLiteral("dockerd")), QStringLiteral("berth-interop"));
+        m_dockerError = m_dockerd->start(m_runner.environment());
     }
 
     void cleanupTestCase()
@@ -215,7 +172,12 @@ private slots:
         // podman containers are --rm; its storage may still hold mounts
         if (m_tmp && QFileInfo::exists(m_podmanRoot + QStringLiteral("/root")))
             m_runner.withTimeout(60000).run(QStringLiteral("podman"), podmanArgs({QStringLiteral("system"), QStringLiteral("reset"), QStringLiteral("--force")}));
-        // dockerd before its containerd, berthd last: reverse start order
+        // dockerd (before its containerd), then berthd
+        if (m_dockerd) {
+            const QStringList left = m_dockerd->stop();
+            if (!left.isEmpty())
+                qWarning("the private dockerd left behind: %s", qPrintable(left.join(u' ')));
+        }
         for (auto it = m_started.rbegin(); it != m_started.rend(); ++it)
             (*it)->stop();
         m_started.clear();
