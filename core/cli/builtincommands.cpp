@@ -5,6 +5,7 @@
 #include "eventscommand.h"
 #include "imagecommands.h"
 #include "infocommand.h"
+#include "networkcommands.h"
 #include "registrycommands.h"
 #include "versioncommand.h"
 
@@ -29,6 +30,7 @@ void registerBuiltinCommands(CommandRegistry &registry)
     registerRegistryCommands(registry);
     registerContainerCommands(registry);
     registerVolumeCommands(registry);
+    registerNetworkCommands(registry);
 }
 
 } // namespace Berth::Cli

@@ -575,6 +575,28 @@ Result<ContainerRecord> buildRecord(const QJsonObject &body, const CreateContext
                             {QStringLiteral("Destination"), bind->destination},
                             {QStringLiteral("Driver"), QStringLiteral("local")},
                             {QStringLiteral("Mode"), bind->mode.isEmpty() ? QStringLiteral("z") : bind->mode},
+Result<std::pair<int, int>> parseHostPortRange(const QString &text)
+{
+    // nat.ParsePortRangeToInt: "" (any port), "8080" or "8000-8010".
+    if (text.isEmpty())
+        return std::pair<int, int>{0, 0};
+    const auto bad = [&text] { return invalid(QStringLiteral("invalid port specification: \"%1\"").arg(text)); };
+    const QStringList parts = text.split(u'-');
+    if (parts.size() > 2)
+        return bad();
+    bool ok = false;
+    const int first = parts.at(0).toInt(&ok);
+    if (!ok || first < 0 || first > 65535)
+        return bad();
+    int last = first;
+    if (parts.size() == 2) {
+        last = parts.at(1).toInt(&ok);
+        if (!ok || last < first || last > 65535 || first == 0)
+            return bad();
+    }
+    return std::pair<int, int>{first, last};
+}
+
                             {QStringLiteral("RW"), !bind->readOnly},
                             {QStringLiteral("Propagation"), QString()}};
         } else {
@@ -626,17 +648,14 @@ Result<QList<RuntimePort>> requestedPorts(const ContainerRecord &record)
         for (const QJsonValue &v : list) {
             const QJsonObject b = v.toObject();
             const QString hostPortText = b.value(QStringLiteral("HostPort")).toString();
-            int hostPort = 0;
-            if (!hostPortText.isEmpty()) {
-                bool ok = false;
-                hostPort = hostPortText.toInt(&ok);
-                if (!ok || hostPort < 0 || hostPort > 65535)
-                    return invalid(QStringLiteral("invalid port specification: \"%1\"").arg(hostPortText));
-            }
+            auto hostRange = parseHostPortRange(hostPortText);
+            if (!hostRange)
+                return fail(hostRange.error());
             QString hostIp = b.value(QStringLiteral("HostIp")).toString();
             if (hostIp.isEmpty())
                 hostIp = QStringLiteral("0.0.0.0");
-            ports.append(RuntimePort{proto, hostIp, hostPort, containerPort});
+            ports.append(RuntimePort{proto, hostIp, hostRange->first, containerPort,
+                                     hostRange->second > hostRange->first ? hostRange->second : 0});
         }
         if (list.isEmpty())
             ports.append(RuntimePort{proto, QStringLiteral("0.0.0.0"), 0, containerPort});
@@ -718,6 +737,7 @@ QJsonObject shimSpec(const ContainerRecord &record, const SpecContext &context)
     for (const QJsonValue &v : record.mounts) {
         const QJsonObject m = v.toObject();
         mounts.append(QJsonObject{{QStringLiteral("source"), m.value(QStringLiteral("Source")).toString()},
+                                 {QStringLiteral("hostPortEnd"), p.hostPortEnd},
                                   {QStringLiteral("destination"), m.value(QStringLiteral("Destination")).toString()},
                                   {QStringLiteral("readonly"), !m.value(QStringLiteral("RW")).toBool(true)}});
     }

@@ -83,6 +83,10 @@ QString humanDuration(qint64 seconds);
 QByteArray hostsFile(const QString &hostname, const QString &address);
 // The host's resolv.conf minus loopback nameservers (docker's rule; with
 // none left, Google's public resolvers are NOT added: an empty list).
+// A PortBindings HostPort: "" (any free port: {0, 0}), "8080" ({8080, 8080})
+// or a range "8000-8010" ({8000, 8010}). 400 "invalid port specification".
+Result<std::pair<int, int>> parseHostPortRange(const QString &text);
+
 QByteArray resolvConf(const QByteArray &hostResolvConf);
 
 } // namespace ContainerConfig

@@ -94,31 +94,35 @@ QJsonObject portsMap(const ContainerRecord &r)
     return ports;
 }
 
-QJsonObject endpointJson(const ContainerRecord &r, bool withAddress)
+// NetworkSettings.Networks.<name> (docker 28's EndpointSettings): the
+// addresses only while the container runs on the bridge; docker clears them
+// (and the endpoint) when it stops but keeps the NetworkID.
+QJsonObject endpointJson(const ContainerRecord &r, const QString &networkId)
 {
-    const bool has = withAddress && !r.network.ipAddress.isEmpty() && r.isRunning();
+    const bool has = !r.network.ipAddress.isEmpty() && r.isRunning();
     return QJsonObject{{QStringLiteral("IPAMConfig"), QJsonValue()},
                        {QStringLiteral("Links"), QJsonValue()},
                        {QStringLiteral("Aliases"), QJsonValue()},
-                       {QStringLiteral("NetworkID"), QString()},
-                       {QStringLiteral("EndpointID"), has ? r.network.endpointId : QString()},
+                       {QStringLiteral("MacAddress"), has ? r.network.macAddress : QString()},
+                       {QStringLiteral("DriverOpts"), QJsonValue()},
+                       {QStringLiteral("NetworkID"), networkId},
+                       {QStringLiteral("EndpointID"), r.isRunning() ? r.network.endpointId : QString()},
                        {QStringLiteral("Gateway"), has ? r.network.gateway : QString()},
                        {QStringLiteral("IPAddress"), has ? r.network.ipAddress : QString()},
                        {QStringLiteral("IPPrefixLen"), has ? r.network.prefixLength : 0},
                        {QStringLiteral("IPv6Gateway"), QString()},
                        {QStringLiteral("GlobalIPv6Address"), QString()},
                        {QStringLiteral("GlobalIPv6PrefixLen"), 0},
-                       {QStringLiteral("MacAddress"), has ? r.network.macAddress : QString()},
-                       {QStringLiteral("DriverOpts"), QJsonValue()}};
+                       {QStringLiteral("DNSNames"), QJsonValue()}};
 }
 
 QString networkName(const ContainerRecord &r)
 {
     const QString mode = r.hostConfig.value(QStringLiteral("NetworkMode")).toString();
-    return mode == QLatin1String("none") ? QStringLiteral("none") : mode;
+    return mode.isEmpty() || mode == QLatin1String("default") ? QStringLiteral("bridge") : mode;
 }
 
-QJsonObject summaryJson(const ContainerRecord &r)
+QJsonObject summaryJson(const ContainerRecord &r, const QString &networkId)
 {
     QJsonArray ports;
     const QJsonObject exposed = r.config.value(QStringLiteral("ExposedPorts")).toObject();
@@ -152,12 +156,13 @@ QJsonObject summaryJson(const ContainerRecord &r)
         {QStringLiteral("State"), Engine::containerStatusName(r.state.status)},
         {QStringLiteral("Status"), statusText(r)},
         {QStringLiteral("HostConfig"), QJsonObject{{QStringLiteral("NetworkMode"), r.hostConfig.value(QStringLiteral("NetworkMode")).toString()}}},
-        {QStringLiteral("NetworkSettings"), QJsonObject{{QStringLiteral("Networks"), QJsonObject{{net, endpointJson(r, true)}}}}},
+        {QStringLiteral("NetworkSettings"), QJsonObject{{QStringLiteral("Networks"), QJsonObject{{net, endpointJson(r, networkId)}}}}},
         {QStringLiteral("Mounts"), r.mounts},
     };
 }
 
-QJsonObject inspectJson(const ContainerRecord &r, const QString &bundle, const QString &layersDir)
+QJsonObject inspectJson(const ContainerRecord &r, const QString &bundle, const QString &layersDir,
+                        const QString &networkId)
 {
     const bool running = r.state.status == ContainerStatus::Running || r.state.status == ContainerStatus::Paused;
     const QJsonObject state{
@@ -201,7 +206,7 @@ QJsonObject inspectJson(const ContainerRecord &r, const QString &bundle, const Q
         {QStringLiteral("IPPrefixLen"), hasAddress ? r.network.prefixLength : 0},
         {QStringLiteral("IPv6Gateway"), QString()},
         {QStringLiteral("MacAddress"), hasAddress ? r.network.macAddress : QString()},
-        {QStringLiteral("Networks"), QJsonObject{{net, endpointJson(r, true)}}},
+        {QStringLiteral("Networks"), QJsonObject{{net, endpointJson(r, networkId)}}},
     };
     QJsonArray execIds;
     for (const QString &e : r.execIds)
@@ -434,6 +439,11 @@ void ContainerRoutes::registerRoutes(Router &router)
     router.addRoute("POST", QStringLiteral("/containers/{id}/pause"), [this](HttpExchange &e) { pause(e, true); });
     router.addRoute("POST", QStringLiteral("/containers/{id}/unpause"), [this](HttpExchange &e) { pause(e, false); });
     router.addRoute("POST", QStringLiteral("/containers/{id}/wait"), [this](HttpExchange &e) { wait(e); });
+QString ContainerRoutes::networkIdOf(const QString &name) const
+{
+    return m_context.networkId ? m_context.networkId(name) : QString();
+}
+
     router.addRoute("POST", QStringLiteral("/containers/{id}/rename"), [this](HttpExchange &e) { rename(e); });
     router.addRoute("POST", QStringLiteral("/containers/{id}/attach"), [this](HttpExchange &e) { attach(e); });
     router.addRoute("POST", QStringLiteral("/containers/{id}/resize"), [this](HttpExchange &e) { resize(e); });
@@ -582,7 +592,7 @@ void ContainerRoutes::list(HttpExchange &exchange)
             continue;
         if (!matches(r, *filters, before, since))
             continue;
-        items.append(summaryJson(r));
+        items.append(summaryJson(r, networkIdOf(networkName(r))));
         ids.append({r.id, r.imageId});
         if (limit > 0 && items.size() >= limit)
             break;
@@ -615,7 +625,8 @@ void ContainerRoutes::inspect(HttpExchange &exchange)
     auto record = store.find(exchange.request().capture(QStringLiteral("id")));
     if (!record)
         return exchange.respondError(record.error());
-    QJsonObject json = inspectJson(*record, store.bundlePath(record->id), store.root() + QStringLiteral("/layers"));
+    QJsonObject json = inspectJson(*record, store.bundlePath(record->id), store.root() + QStringLiteral("/layers"),
+                                   networkIdOf(networkName(*record)));
     if (!exchange.request().queryBool(QStringLiteral("size")).value_or(false))
         return exchange.respond(HttpResponse::json(200, json));
     QPointer<HttpExchange> guard(&exchange);

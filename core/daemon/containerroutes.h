@@ -32,6 +32,9 @@ public:
         int hostCpus = 1;
         // -v NAME:/path (the volume store of "io"); unset: named volumes are refused.
         std::function<Result<QString>(const QString &name)> volumeMountpoint;
+        // The ID of a built-in network ("bridge", "host", "none") for
+        // NetworkSettings.Networks.<name>.NetworkID; unset: empty IDs.
+        std::function<QString(const QString &name)> networkId;
     };
 
     explicit ContainerRoutes(Context context);
@@ -43,6 +46,7 @@ public:
     static Result<QByteArray> detachKeys(const QString &text);
 
 private:
+    QString networkIdOf(const QString &name) const;
     void create(HttpExchange &exchange);
     void list(HttpExchange &exchange);
     void inspect(HttpExchange &exchange);

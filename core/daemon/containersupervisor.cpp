@@ -204,6 +204,9 @@ void ContainerSupervisor::startProcess(const QString &id, StatusCallback done)
         network.prefixLength = spec.prefixLength;
         network.ipAddress = spec.address;
         network.macAddress = spec.macAddress;
+    }
+    {
+        // Every run has an endpoint on its network (bridge, host or none), as with dockerd.
         QByteArray endpoint(32, Qt::Uninitialized);
         QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(endpoint.data()), 8);
         network.endpointId = QString::fromLatin1(endpoint.toHex());
@@ -510,9 +513,14 @@ void ContainerSupervisor::remove(const QString &id, bool force, StatusCallback d
     if (rt.removing)
         return done(fail(ErrorCode::Conflict, "removal of container " + id.toStdString() + " is already in progress"));
     const bool running = (record->isRunning() && record->state.status != ContainerStatus::Restarting) || rt.starting;
-    if (running && !force)
-        return done(fail(ErrorCode::Conflict, QStringLiteral("You cannot remove a running container %1. Stop the container "
-                                                             "before attempting removal or force remove").arg(id).toStdString()));
+    if (running && !force) {
+        // docker 28 (moby daemon/delete.go) wording.
+        if (record->state.status == ContainerStatus::Paused)
+            return done(fail(ErrorCode::Conflict, QStringLiteral("cannot remove container \"/%1\": container is paused and "
+                                                                 "must be unpaused first").arg(record->name).toStdString()));
+        return done(fail(ErrorCode::Conflict, QStringLiteral("cannot remove container \"/%1\": container is running: stop the "
+                                                             "container before removing or force remove").arg(record->name).toStdString()));
+    }
     rt.restartTimer.reset();
     rt.removing = true;
     if (!running)

@@ -21,6 +21,9 @@ struct RuntimePort
     QString hostIp;
     int hostPort = 0;
     int containerPort = 0;
+    // HostPort "8000-8010": the shim binds the first free port from
+    // hostPort to hostPortEnd. 0: hostPort alone.
+    int hostPortEnd = 0;
 
     friend bool operator==(const RuntimePort &, const RuntimePort &) = default;
 };

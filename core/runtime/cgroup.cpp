@@ -9,6 +9,8 @@
 #include <ctime>
 #include <sstream>
 
+#include <csignal>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -126,6 +128,21 @@ Status rmdirRetry(const std::string &path)
 
 } // namespace
 
+Result<Cgroup> Cgroup::locateUnified(const std::string &mountPoint, const CgroupSpec &spec, const std::string &id)
+{
+    struct statfs fs;
+    if (statfs(mountPoint.c_str(), &fs) != 0)
+        return failErrno("statfs " + mountPoint);
+    if (fs.f_type != CGROUP2_SUPER_MAGIC)
+        return fail(ErrorCode::InvalidArgument, "locate cgroup: " + mountPoint + " is not a cgroup2 mount");
+    Cgroup cg;
+    cg.m_relative = spec.parent + "/" + id;
+    cg.m_unified = true;
+    cg.m_unifiedRoot = mountPoint;
+    cg.m_paths.push_back(cg.m_unifiedRoot + "/" + cg.m_relative);
+    return cg;
+}
+
 Result<Cgroup> Cgroup::locate(const CgroupSpec &spec, const std::string &id)
 {
     Cgroup cg;
@@ -203,8 +220,31 @@ Status Cgroup::create(const CgroupSpec &spec, bool privileged)
             }
         }
         const std::string &dir = m_paths.front();
-        Status st;
-        if (spec.memory > 0) {
+        // A limit for a controller this cgroup does not have is an error
+        // that says so, never a limit silently not applied.
+        const auto available = readFileAt(AT_FDCWD, (dir + "/cgroup.controllers").c_str(), "cgroup.controllers");
+        auto need = [&](bool wanted, const char *controller, const char *option) -> Status {
+            if (!wanted)
+                return {};
+            std::string list = available ? *available : std::string();
+            while (!list.empty() && (list.back() == '\n' || list.back() == ' '))
+                list.pop_back();
+            std::istringstream words(list);
+            std::string word;
+            while (words >> word) {
+                if (word == controller)
+                    return {};
+            }
+            return fail(ErrorCode::Unavailable, std::string("set ") + option + " on cgroup " + dir + ": the " + controller
+                                                    + " controller is not enabled there (cgroup.controllers: \""
+                                                    + list + "\")");
+        };
+        Status st = need(spec.memory > 0, "memory", "the memory limit");
+        if (st)
+            st = need(spec.cpuQuota > 0 || spec.cpuShares > 0, "cpu", "the CPU limit");
+        if (st)
+            st = need(spec.pidsLimit != 0, "pids", "the pids limit");
+        if (st && spec.memory > 0) {
             st = writeValue(dir, "memory.max", std::to_string(spec.memory));
             if (st && spec.memorySwap != 0 && exists(dir + "/memory.swap.max"))
                 st = writeValue(dir, "memory.swap.max",
@@ -305,6 +345,42 @@ Status Cgroup::join(pid_t pid) const
     for (const auto &path : m_paths) {
         if (auto st = writeFileAt(AT_FDCWD, (path + "/cgroup.procs").c_str(), value); !st)
             return std::unexpected(std::move(st.error()).wrap("join cgroup " + path));
+    }
+    return {};
+}
+
+Status Cgroup::killAll() const
+{
+    for (const auto &path : m_paths) {
+        if (!exists(path))
+            continue;
+        if (m_unified && exists(path + "/cgroup.kill")) {
+            if (auto st = writeFileAt(AT_FDCWD, (path + "/cgroup.kill").c_str(), "1"); !st)
+                return std::unexpected(std::move(st.error()).wrap("kill the processes of cgroup " + path));
+        } else {
+            // Processes can fork while we read; go round until none is left.
+            for (int round = 0;; ++round) {
+                auto procs = readFileAt(AT_FDCWD, (path + "/cgroup.procs").c_str(), "cgroup.procs");
+                if (!procs) {
+                    if (procs.error().sysErrno() == ENOENT)
+                        break;
+                    return std::unexpected(std::move(procs.error()).wrap("kill the processes of cgroup " + path));
+                }
+                std::istringstream in(*procs);
+                long long pid = 0;
+                bool any = false;
+                while (in >> pid) {
+                    if (pid > 0 && ::kill(static_cast<pid_t>(pid), SIGKILL) == 0)
+                        any = true;
+                }
+                if (!any)
+                    break;
+                if (round >= 1000)
+                    return fail(ErrorCode::Timeout, "kill the processes of cgroup " + path + ": they keep appearing");
+                struct timespec ts = {0, 1000 * 1000};
+                nanosleep(&ts, nullptr);
+            }
+        }
     }
     return {};
 }

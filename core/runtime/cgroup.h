@@ -22,6 +22,10 @@ public:
     // Where the container's cgroup lives: <parent>/<id> in each hierarchy.
     // Does not touch the filesystem.
     static Result<Cgroup> locate(const CgroupSpec &spec, const std::string &id);
+    // The same below an explicit cgroup2 mount point (hybrid hosts mount
+    // one at /sys/fs/cgroup/unified; tests use it). Fails when `mountPoint`
+    // is not a cgroup2 file system.
+    static Result<Cgroup> locateUnified(const std::string &mountPoint, const CgroupSpec &spec, const std::string &id);
 
     bool isUnified() const { return m_unified; }
     // The directories, one for v2 and one per joined controller for v1.
@@ -37,6 +41,10 @@ public:
     Result<UniqueFd> openUnifiedDir() const;
     // Moves a process into every directory.
     Status join(pid_t pid) const;
+    // SIGKILL to every process in the cgroup: v2 through cgroup.kill
+    // (kernel 5.14+), else (v1, older v2) each pid of cgroup.procs until
+    // none is left (up to about a second). Missing directories are fine.
+    Status killAll() const;
     // OOM kills counted so far (memory.events / memory.oom_control).
     bool oomKilled() const;
     // Removes the directories, retrying briefly on EBUSY while the last

@@ -18,6 +18,9 @@ struct PortMapping
     std::string hostIp;
     uint16_t hostPort = 0;
     uint16_t containerPort = 0;
+    // A host port range (-p 8000-8010:80): the first free port from
+    // hostPort to hostPortEnd. 0: hostPort alone.
+    uint16_t hostPortEnd = 0;
 
     friend bool operator==(const PortMapping &, const PortMapping &) = default;
 };

@@ -642,31 +642,47 @@ void dropPrivileges()
         const bool udp = port.protocol == "udp";
         const std::string ip = port.hostIp.empty() ? "0.0.0.0" : port.hostIp;
         uint16_t hostPort = port.hostPort;
+        const uint16_t lastPort = port.hostPortEnd > port.hostPort ? port.hostPortEnd : port.hostPort;
         const int family = ip.find(':') == std::string::npos ? AF_INET : AF_INET6;
-        if (hostPort == 0) {
+        if (hostPort == 0 || lastPort > hostPort) {
             for (const Chosen &c : chosen) {
-                if (c.protocol == port.protocol && c.containerPort == port.containerPort && c.family != family)
+                if (c.protocol == port.protocol && c.containerPort == port.containerPort && c.family != family
+                    && (hostPort == 0 || (c.hostPort >= hostPort && c.hostPort <= lastPort)))
                     hostPort = c.hostPort;
             }
         }
-        auto address = makeAddress(ip, hostPort);
-        if (!address)
-            reportFailure(reportFd, ErrorCode::InvalidArgument, 0, "invalid host IP \"" + ip + "\"");
-        const int fd = socket(address->family(),
-                              (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0) {
-            const int socketErrno = errno;
-            reportFailure(reportFd, ErrorCode::Io, socketErrno,
-                          "create a " + port.protocol + " socket for "
-                              + hostPortText(ip, hostPort));
-        }
-        const int one = 1;
-        if (!udp)
-            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one); // TIME_WAIT only
-        if (address->family() == AF_INET6)
-            setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-        if (bind(fd, address->get(), address->length) < 0) {
+        // A range: the first port from hostPort to lastPort that binds
+        // (dockerd's allocator hands out the first free one in the range).
+        int fd = -1;
+        for (;;) {
+            auto address = makeAddress(ip, hostPort);
+            if (!address)
+                reportFailure(reportFd, ErrorCode::InvalidArgument, 0, "invalid host IP \"" + ip + "\"");
+            fd = socket(address->family(), (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+            if (fd < 0) {
+                const int socketErrno = errno;
+                reportFailure(reportFd, ErrorCode::Io, socketErrno,
+                              "create a " + port.protocol + " socket for "
+                                  + hostPortText(ip, hostPort));
+            }
+            const int one = 1;
+            if (!udp)
+                setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one); // TIME_WAIT only
+            if (address->family() == AF_INET6)
+                setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+            if (bind(fd, address->get(), address->length) == 0)
+                break;
             const int bindErrno = errno;
+            ::close(fd);
+            if (bindErrno == EADDRINUSE && hostPort != 0 && hostPort < lastPort) {
+                ++hostPort;
+                continue;
+            }
+            if (bindErrno == EADDRINUSE && lastPort > port.hostPort)
+                // dockerd's port allocator when every port of the range is taken.
+                reportFailure(reportFd, ErrorCode::Io, 0,
+                              "Bind for " + hostPortText(ip, port.hostPort) + "-" + std::to_string(lastPort)
+                                  + " failed: all ports are allocated");
             if (bindErrno == EADDRINUSE)
                 // docker's words, which scripts and users look for.
                 reportFailure(reportFd, ErrorCode::Io, 0, "Bind for " + hostPortText(ip, hostPort)
@@ -694,7 +710,7 @@ void dropPrivileges()
         reinterpret_cast<sockaddr_in *>(&listener->target.storage)->sin_port
             = htons(port.containerPort);
         listeners.push_back(std::move(listener));
-        if (port.hostPort == 0)
+        if (port.hostPort == 0 || lastPort > port.hostPort)
             chosen.push_back({port.protocol, port.containerPort, family, portOf(bound)});
         reply += port.protocol + " " + ip + " " + std::to_string(portOf(bound)) + " "
                  + std::to_string(port.containerPort) + "\n";
