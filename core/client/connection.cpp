@@ -1,9 +1,9 @@
 #include "connection.h"
 
 #include "clientlogging.h"
+#include "transport.h"
 
 #include <QFileDevice>
-#include <QLocalSocket>
 
 #include <cerrno>
 
@@ -19,15 +19,16 @@ constexpr qint64 kBodyQueue = 256 * 1024;
 Connection::Connection(const Endpoint &endpoint, QObject *parent)
     : QObject(parent)
     , m_endpoint(endpoint)
-    , m_socket(new QLocalSocket(this))
+    , m_socket(makeTransport(endpoint))
 {
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, &Connection::onTimeout);
-    connect(m_socket, &QLocalSocket::connected, this, &Connection::onConnected);
-    connect(m_socket, &QLocalSocket::readyRead, this, &Connection::onReadyRead);
-    connect(m_socket, &QLocalSocket::errorOccurred, this, &Connection::onSocketError);
-    connect(m_socket, &QLocalSocket::disconnected, this, &Connection::onDisconnected);
-    connect(m_socket, &QLocalSocket::bytesWritten, this, [this] {
+    Transport *t = m_socket.get();
+    connect(t, &Transport::connected, this, &Connection::onConnected);
+    connect(t, &Transport::readyRead, this, &Connection::onReadyRead);
+    connect(t, &Transport::errorOccurred, this, &Connection::onSocketError);
+    connect(t, &Transport::disconnected, this, &Connection::onDisconnected);
+    connect(t, &Transport::bytesWritten, this, [this] {
         if (!m_sendingBody)
             return;
         if (m_exchange.timeoutMs > 0 && m_timer.isActive())
@@ -39,14 +40,16 @@ Connection::Connection(const Endpoint &endpoint, QObject *parent)
 Connection::~Connection()
 {
     if (m_socket) {
-        QObject::disconnect(m_socket, nullptr, this, nullptr);
+        QObject::disconnect(m_socket.get(), nullptr, this, nullptr);
         m_socket->abort();
+        // It may be inside one of its own signals (a callback deleted us).
+        m_socket.release()->deleteLater();
     }
 }
 
 bool Connection::isConnected() const
 {
-    return m_socket && m_socket->state() == QLocalSocket::ConnectedState;
+    return m_socket && m_socket->state() == Transport::State::Connected;
 }
 
 void Connection::start(Exchange exchange)
@@ -91,7 +94,7 @@ void Connection::start(Exchange exchange)
     if (!m_connecting) {
         m_connecting = true;
         qCDebug(lcClient) << "connecting to" << m_endpoint.url();
-        m_socket->connectToServer(m_endpoint.socketPath());
+        m_socket->connectToEngine();
     }
 }
 
@@ -228,33 +231,14 @@ void Connection::finishExchange(const Status &result, bool retryable)
 
 Error Connection::connectError() const
 {
-    int err = 0;
-    std::string reason;
+    const Status &why = m_socket->lastError();
+    const int err = why ? EIO : why.error().sysErrno();
+    const std::string reason = why ? std::string("unknown error") : why.error().message();
     ErrorCode code = ErrorCode::Unavailable;
-    switch (m_socket->error()) {
-    case QLocalSocket::ServerNotFoundError:
-        err = ENOENT;
-        reason = "no such file or directory";
-        break;
-    case QLocalSocket::ConnectionRefusedError:
-        err = ECONNREFUSED;
-        reason = "connection refused";
-        break;
-    case QLocalSocket::SocketAccessError:
-        err = EACCES;
-        reason = "permission denied";
+    if (err == EACCES || err == EPERM)
         code = ErrorCode::PermissionDenied;
-        break;
-    case QLocalSocket::SocketTimeoutError:
-        err = ETIMEDOUT;
-        reason = "timed out";
+    else if (err == ETIMEDOUT)
         code = ErrorCode::Timeout;
-        break;
-    default:
-        err = EIO;
-        reason = m_socket->errorString().toStdString();
-        break;
-    }
     return Error(code, "cannot connect to the Berth helper at " + m_endpoint.url().toStdString() + ": " + reason, err);
 }
 
@@ -270,8 +254,6 @@ void Connection::onSocketError()
         abort();
         return;
     }
-    if (m_socket->error() == QLocalSocket::PeerClosedError)
-        return; // disconnected() follows and ends the reply
     if (m_busy) {
         finishExchange(fail(ErrorCode::Io,
                             "connection to the Berth helper at " + m_endpoint.url().toStdString()
@@ -325,10 +307,9 @@ void Connection::abort()
     m_timer.stop();
     m_exchange = Exchange();
     if (m_socket) {
-        QObject::disconnect(m_socket, nullptr, this, nullptr);
+        QObject::disconnect(m_socket.get(), nullptr, this, nullptr);
         m_socket->abort();
-        m_socket->deleteLater();
-        m_socket = nullptr;
+        m_socket.release()->deleteLater(); // maybe inside its own signal
     }
     if (!m_closed) {
         m_closed = true;
@@ -336,17 +317,15 @@ void Connection::abort()
     }
 }
 
-QLocalSocket *Connection::takeSocket(QByteArray *leftover)
+std::unique_ptr<Transport> Connection::takeTransport(QByteArray *leftover)
 {
-    QLocalSocket *socket = m_socket;
-    if (!socket)
+    if (!m_socket)
         return nullptr;
-    QObject::disconnect(socket, nullptr, this, nullptr);
-    socket->setParent(nullptr);
-    m_socket = nullptr;
+    QObject::disconnect(m_socket.get(), nullptr, this, nullptr);
+    m_handedOver = true;
     if (leftover)
         *leftover = std::exchange(m_leftover, QByteArray());
-    return socket;
+    return std::move(m_socket);
 }
 
 } // namespace Berth::Client::Internal

@@ -13,9 +13,10 @@
 #include <memory>
 
 class QIODevice;
-class QLocalSocket;
 
 namespace Berth::Client::Internal {
+
+class Transport;
 
 // One HTTP/1.1 connection to the engine: connects, sends one request at a
 // time, feeds the reply through HttpParser and reports it through callbacks.
@@ -60,8 +61,11 @@ public:
     // Drops the exchange without calling back and closes the socket.
     void abort();
 
-    // After a 101: the raw socket and any bytes read past the head.
-    QLocalSocket *takeSocket(QByteArray *leftover);
+    // After a 101: the transport and any bytes read past the head.
+    std::unique_ptr<Transport> takeTransport(QByteArray *leftover);
+    // Whether the transport went to a hijacked stream (the connection did
+    // not fail: its end says nothing about the engine).
+    bool wasHandedOver() const { return m_handedOver; }
 
 signals:
     // The exchange completed and the connection can carry another one.
@@ -84,7 +88,7 @@ private:
     Error connectError() const;
 
     Endpoint m_endpoint;
-    QLocalSocket *m_socket = nullptr;
+    std::unique_ptr<Transport> m_socket;
     std::unique_ptr<Common::HttpParser> m_parser;
     QTimer m_timer;
     Exchange m_exchange;
@@ -97,6 +101,7 @@ private:
     bool m_keepAlive = true;
     bool m_upgraded = false;
     bool m_closed = false;
+    bool m_handedOver = false;
     bool m_sendingBody = false; // bodyDevice pieces still to come
     bool m_bodyIncomplete = false; // the reply came before the body ended
 };

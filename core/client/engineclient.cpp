@@ -145,7 +145,9 @@ struct EngineClient::Private
         QObject::connect(c, &Connection::closed, q, [this, c] {
             idle.removeAll(c);
             c->deleteLater();
-            if (--openConnections == 0 && !negotiating) {
+            // A connection handed to a hijacked stream did not fail: the
+            // version stays (docker's CLI pings once per process too).
+            if (--openConnections == 0 && !negotiating && !c->wasHandedOver()) {
                 // The next request reconnects, maybe to a restarted helper of
                 // another version: negotiate again then.
                 apiVersion.clear();
@@ -236,9 +238,9 @@ struct EngineClient::Private
             }
             if (result && job->upgrade && job->status == 101 && guard && job->upgraded) {
                 QByteArray leftover;
-                QLocalSocket *socket = guard->takeSocket(&leftover);
+                std::unique_ptr<Internal::Transport> transport = guard->takeTransport(&leftover);
                 auto upgraded = std::move(job->upgraded);
-                upgraded(socket, leftover);
+                upgraded(std::move(transport), leftover);
             }
             auto done = std::move(job->callbacks.done);
             job->callbacks = Connection::Callbacks();
@@ -547,12 +549,11 @@ HijackedStream *EngineClient::hijack(const Request &request, QObject *parent)
         if (s)
             s->d->errorBody.append(data, size);
     };
-    job->upgraded = [s](QLocalSocket *socket, const QByteArray &leftover) {
-        if (!s) {
-            delete socket;
-            return;
-        }
-        s->adopt(socket, leftover);
+    job->upgraded = [s](std::unique_ptr<Internal::Transport> transport, const QByteArray &leftover) {
+        if (s)
+            s->adopt(std::move(transport), leftover);
+        else if (transport)
+            transport.release()->deleteLater(); // we are inside its readyRead()
     };
     job->callbacks.done = [s, request](const Status &result, bool) {
         if (!s || s->d->established || s->d->finished)

@@ -3,10 +3,6 @@
 #include "clientlogging.h"
 #include "hijackedstream_p.h"
 
-#include <sys/socket.h>
-
-#include <cerrno>
-
 namespace Berth::Client {
 
 HijackedStream::HijackedStream(QObject *parent)
@@ -21,6 +17,8 @@ HijackedStream::~HijackedStream()
     if (d->socket) {
         QObject::disconnect(d->socket.get(), nullptr, this, nullptr);
         d->socket->abort();
+        // The stream may be deleted from a slot of its transport's signal.
+        d->socket.release()->deleteLater();
     }
 }
 
@@ -72,37 +70,37 @@ void HijackedStream::shutdownWriteWhenFlushed()
     if (d->socket->bytesToWrite() > 0)
         return; // bytesWritten() calls again
     d->shutdownDone = true;
-    if (::shutdown(int(d->socket->socketDescriptor()), SHUT_WR) != 0)
-        qCWarning(lcClient) << "shutdown(SHUT_WR) of a hijacked stream failed, errno" << errno;
+    if (!d->socket->shutdownWrite())
+        qCWarning(lcClient) << "shutdown(SHUT_WR) of a hijacked stream failed:" << d->socket->errorString();
 }
 
-void HijackedStream::adopt(QLocalSocket *socket, const QByteArray &leftover)
+void HijackedStream::adopt(std::unique_ptr<Internal::Transport> transport, const QByteArray &leftover)
 {
+    using Internal::Transport;
     d->job.reset();
-    if (!socket) {
+    if (!transport) {
         finish(fail(ErrorCode::Internal, "hijacked stream lost its socket"));
         return;
     }
-    d->socket.reset(socket);
+    d->socket = std::move(transport);
     d->established = true;
-    connect(socket, &QLocalSocket::readyRead, this, [this] {
+    Transport *socket = d->socket.get();
+    connect(socket, &Transport::readyRead, this, [this] {
         const QByteArray bytes = d->socket->readAll();
         if (!bytes.isEmpty() && !d->finished)
             emit data(bytes);
     });
-    connect(socket, &QLocalSocket::bytesWritten, this, [this] {
+    connect(socket, &Transport::bytesWritten, this, [this] {
         if (d->writeClosed)
             shutdownWriteWhenFlushed();
     });
-    connect(socket, &QLocalSocket::disconnected, this, [this] {
+    connect(socket, &Transport::disconnected, this, [this] {
         const QByteArray rest = d->socket->readAll();
         if (!rest.isEmpty() && !d->finished)
             emit data(rest);
         finish(Status());
     });
-    connect(socket, &QLocalSocket::errorOccurred, this, [this](QLocalSocket::LocalSocketError error) {
-        if (error == QLocalSocket::PeerClosedError)
-            return; // disconnected() ends the stream
+    connect(socket, &Transport::errorOccurred, this, [this] {
         finish(fail(ErrorCode::Io, "hijacked stream: " + d->socket->errorString().toStdString()));
     });
 
@@ -121,7 +119,7 @@ void HijackedStream::adopt(QLocalSocket *socket, const QByteArray &leftover)
         d->socket->write(std::exchange(d->pendingWrites, QByteArray()));
     if (d->writeClosed)
         shutdownWriteWhenFlushed();
-    if (d->socket->state() != QLocalSocket::ConnectedState)
+    if (d->socket->state() != Transport::State::Connected)
         finish(Status());
 }
 

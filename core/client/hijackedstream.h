@@ -10,9 +10,11 @@
 
 #include <memory>
 
-class QLocalSocket;
-
 namespace Berth::Client {
+
+namespace Internal {
+class Transport;
+}
 
 class EngineClient;
 
@@ -55,7 +57,7 @@ signals:
 private:
     friend class EngineClient;
     explicit HijackedStream(QObject *parent);
-    void adopt(QLocalSocket *socket, const QByteArray &leftover);
+    void adopt(std::unique_ptr<Internal::Transport> socket, const QByteArray &leftover);
     void finish(const Status &result);
     void shutdownWriteWhenFlushed();
     struct Private;

@@ -2,15 +2,14 @@
 
 #include "hijackedstream.h"
 #include "job.h"
-
-#include <QLocalSocket>
+#include "transport.h"
 
 namespace Berth::Client {
 
 struct HijackedStream::Private
 {
     Internal::JobPtr job;
-    std::unique_ptr<QLocalSocket> socket;
+    std::unique_ptr<Internal::Transport> socket;
     int status = 0;
     Common::HttpHeaders headers;
     QByteArray errorBody;

@@ -23,7 +23,7 @@ struct Job
     int status = 0;            // of the reply, once its head came
     Connection::Callbacks callbacks;
     // Hijack only: receives the socket after a 101, before callbacks.done.
-    std::function<void(QLocalSocket *socket, const QByteArray &leftover)> upgraded;
+    std::function<void(std::unique_ptr<Transport> transport, const QByteArray &leftover)> upgraded;
     QPointer<Connection> connection;
 
     // Stops the job: no callback runs after this.
