@@ -38,6 +38,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 #include <utility>
+#include <vector>
 
 namespace Berth::Engine {
 
@@ -362,6 +363,35 @@ Status applyAdd(const BuildContext &context, const CopyRequest &request, const Q
     return {};
 }
 
+// The ONBUILD triggers of a base image's config, each parsed as the one
+// instruction it must be; dockerd's messages for what a trigger cannot be.
+Result<std::vector<Dockerfile::SyntaxTree>> parseTriggers(const QJsonObject &config)
+{
+    std::vector<Dockerfile::SyntaxTree> trees;
+    const QJsonArray triggers = config.value(QStringLiteral("OnBuild")).toArray();
+    trees.reserve(size_t(triggers.size()));
+    for (const QJsonValue &value : triggers) {
+        const QString text = value.toString();
+        Dockerfile::SyntaxTree t = Dockerfile::Parser::parseFragment(text);
+        if (const Dockerfile::Diagnostic *d = t.firstError())
+            return fail(ErrorCode::InvalidArgument, "ONBUILD trigger '" + text.toStdString() + "': " + d->toString().toStdString());
+        if (t.instructions.size() != 1)
+            return fail(ErrorCode::InvalidArgument, "onbuild trigger should be a single expression");
+        switch (t.instructions.first().kind) {
+        case InstructionKind::Onbuild:
+            return fail(ErrorCode::InvalidArgument, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+        case InstructionKind::From:
+        case InstructionKind::Maintainer:
+            return fail(ErrorCode::InvalidArgument,
+                        t.instructions.first().keyword.toUpper().toStdString() + " isn't allowed as an ONBUILD trigger");
+        default:
+            break;
+        }
+        trees.push_back(std::move(t));
+    }
+    return trees;
+}
+
 QString nowRfc3339()
 {
     return QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
@@ -468,29 +498,58 @@ Result<Digest> BuildExecutor::build()
             if (!rec)
                 return fail(rec.error());
             config = rec->config.value(QStringLiteral("config")).toObject();
-            m_stream(QStringLiteral(" ---> %1\n").arg(current->shortHex()));
-        } else {
-            m_stream(QStringLiteral(" ---> \n"));
         }
-        if (m_stepDone && current)
-            m_stepDone(BuildStepEvent{step, total, from.startLine, from.original, true, *current, std::nullopt, 0,
-                                      timer.elapsed()});
+        // The base image's ONBUILD triggers run first, as if they followed
+        // FROM (dockerd's dispatchTriggeredOnBuild); they are not counted as
+        // steps, and the images they make no longer carry them.
+        auto triggers = parseTriggers(config);
+        if (!triggers)
+            return fail(triggers.error());
+        if (!triggers->empty()) {
+            m_stream(QStringLiteral("# Executing %1 build trigger%2\n").arg(triggers->size()).arg(triggers->size() > 1 ? QStringLiteral("s") : QString()));
+            config.remove(QStringLiteral("OnBuild"));
+        }
+        const int fromStep = step;
+        bool fromDone = false;
+        // " ---> ID" of the FROM step, once its triggers have run.
+        const auto finishFrom = [&] {
+            fromDone = true;
+            m_stream(current ? QStringLiteral(" ---> %1\n").arg(current->shortHex()) : QStringLiteral(" ---> \n"));
+            if (m_stepDone && current)
+                m_stepDone(BuildStepEvent{fromStep, total, from.startLine, from.original, true, *current, std::nullopt, 0,
+                                          timer.elapsed()});
+        };
 
         args.resetAllowed();
         ImageConfigState baseState = stateFromConfig(config);
+        baseState.onBuild.clear();
         // dockerd (setDefaultPath): a stage whose image has no PATH gets the default one, appended.
         if (std::none_of(baseState.env.cbegin(), baseState.env.cend(),
                          [](const QString &e) { return e.startsWith(QLatin1String("PATH=")); }))
             baseState.env.append(QStringLiteral("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
         Dockerfile::StageEvaluator evaluator(tree, args, baseState);
-        QList<int> instructions = stage.instructions;
+        // The triggers, then the stage's own instructions.
+        struct Work
+        {
+            const Dockerfile::Instruction *instruction;
+            int index; // in `tree`; -1 for a trigger
+        };
+        QList<Work> work;
+        for (const Dockerfile::SyntaxTree &t : *triggers)
+            work.append(Work{&t.instructions.first(), -1});
+        for (int index : stage.instructions)
+            work.append(Work{&tree.instructions.at(index), index});
         const bool finalStage = stageIndex == order.last();
-        for (qsizetype n = 0; n <= instructions.size(); ++n) {
-            const bool labelStep = n == instructions.size();
+        for (qsizetype n = 0; n <= work.size(); ++n) {
+            const bool labelStep = n == work.size();
+            if (!fromDone && (labelStep || work.at(n).index >= 0))
+                finishFrom();
             if (labelStep && (!finalStage || m_options.labels.isEmpty()))
                 break;
-            timer.restart();
-            const Dockerfile::Instruction *ins = labelStep ? nullptr : &tree.instructions.at(instructions.at(n));
+            if (!labelStep && work.at(n).index >= 0)
+                timer.restart();
+            const Dockerfile::Instruction *ins = labelStep ? nullptr : work.at(n).instruction;
+            const bool trigger = !labelStep && work.at(n).index < 0;
             QString text;
             Dockerfile::EvaluatedInstruction ev;
             ImageConfigState state = evaluator.config();
@@ -505,7 +564,7 @@ Result<Digest> BuildExecutor::build()
                 ev.createdBy = evaluator.nopCreatedBy(text);
             } else {
                 text = ins->original;
-                auto e = evaluator.evaluate(instructions.at(n));
+                auto e = trigger ? evaluator.evaluate(*ins) : evaluator.evaluate(work.at(n).index);
                 if (!e)
                     return fail(e.error());
                 ev = *e;
@@ -513,8 +572,10 @@ Result<Digest> BuildExecutor::build()
             }
             if (m_cancelled && m_cancelled())
                 return fail(Error(ErrorCode::Io, "build cancelled: the client went away", ECANCELED));
-            m_stream(QStringLiteral("Step %1/%2 : %3").arg(++step).arg(total).arg(text));
-            m_stream(QStringLiteral("\n"));
+            if (!trigger) {
+                m_stream(QStringLiteral("Step %1/%2 : %3").arg(++step).arg(total).arg(text));
+                m_stream(QStringLiteral("\n"));
+            }
             const QJsonObject newConfig = configFromState(config, state);
 
             QString cacheText;
@@ -723,12 +784,16 @@ Result<Digest> BuildExecutor::build()
                 current = *image;
             }
             config = newConfig;
+            if (trigger)
+                continue; // the FROM step reports the image after its triggers
             m_stream(QStringLiteral(" ---> %1\n").arg(current->shortHex()));
             event.image = *current;
             event.durationMs = timer.elapsed();
             if (m_stepDone)
                 m_stepDone(event);
         }
+        if (!fromDone)
+            finishFrom();
         stageImages.insert(stageIndex, current);
     }
 

@@ -87,8 +87,12 @@ using BuildRunner = std::function<Result<int>(const BuildRunRequest &request)>;
 // mounted under ROOT/tmp for the step); an image the store lacks goes
 // through the puller, or fails with "pull access denied for X ...".
 //
-// Not supported yet: ONBUILD triggers of base images are recorded in the
-// config but not run; ADD --checksum/--keep-git-dir; parents that ADD
+// ONBUILD: the base image's triggers run right after FROM, before the
+// stage's own instructions ("# Executing N build triggers"), not counted as
+// steps; the images they make no longer carry them (dockerd's
+// dispatchTriggeredOnBuild).
+//
+// Not supported yet: ADD --checksum/--keep-git-dir (BuildKit's); parents that ADD
 // creates for an unpacked tar are 0755 root even when the image has them.
 class BuildExecutor
 {

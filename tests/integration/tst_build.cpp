@@ -221,6 +221,41 @@ class tst_Build : public QObject
         return s;
     }
 
+    // How `image` built by berthd differs from the one built by dockerd: the
+    // config keys named, the layer count and each layer's file list. Every
+    // difference at once, so that one run shows them all.
+    QStringList imageDifferences(const QString &image, const QStringList &keys)
+    {
+        const Saved ours = saved(false, image);
+        const Saved theirs = saved(true, image);
+        if (ours.config.isEmpty() || theirs.config.isEmpty())
+            return {QStringLiteral("%1 could not be saved from %2").arg(image, ours.config.isEmpty() ? "berthd" : "dockerd")};
+        const QJsonObject oc = ours.config.value("config").toObject();
+        const QJsonObject tc = theirs.config.value("config").toObject();
+        QStringList differences;
+        for (const QString &key : keys) {
+            // dockerd writes null where Berth leaves an empty list out: the same to every reader.
+            const auto value = [&key](const QJsonObject &c) {
+                const QJsonValue v = c.value(key);
+                return (v.isArray() && v.toArray().isEmpty()) || v.isUndefined() ? QJsonValue() : v;
+            };
+            if (value(oc) != value(tc)) {
+                differences << QStringLiteral("%1: berth %2, dockerd %3").arg(key,
+                    QString::fromUtf8(QJsonDocument(QJsonObject{{"v", value(oc)}}).toJson(QJsonDocument::Compact)),
+                    QString::fromUtf8(QJsonDocument(QJsonObject{{"v", value(tc)}}).toJson(QJsonDocument::Compact)));
+            }
+        }
+        if (ours.layers.size() != theirs.layers.size())
+            differences << QStringLiteral("layers: berth %1, dockerd %2").arg(ours.layers.size()).arg(theirs.layers.size());
+        for (qsizetype i = 0; i < qMin(ours.layers.size(), theirs.layers.size()); ++i) {
+            const QStringList o = layerListing(ours.layers[i]);
+            const QStringList t = layerListing(theirs.layers[i]);
+            if (o != t)
+                differences << QStringLiteral("layer %1 differs\nberth:\n  %2\ndockerd:\n  %3").arg(i).arg(o.join("\n  "), t.join("\n  "));
+        }
+        return differences;
+    }
+
 private slots:
     void initTestCase()
     {
@@ -505,6 +540,37 @@ private slots:
         QCOMPARE(store(), before);
     }
 
+    void onbuildTriggersRunInTheChildAsInDockerd()
+    {
+        if (!m_dockerError.isEmpty())
+            QFAIL(qPrintable("private dockerd: " + m_dockerError));
+        const QString base = context("onbase", {{"Dockerfile", "FROM busybox\nENV A=1\nONBUILD COPY a.txt /from-trigger/\n"
+                                                             "ONBUILD RUN echo \"ran with $A\" > /ran.txt\nONBUILD ENV T=$A\nCMD [\"sh\"]\n"}});
+        CommandResult b = berth({"build", "-t", "onbase:1", "."}, {}, base);
+        QVERIFY2(b.exitCode == 0, qPrintable(b.describe()));
+        CommandResult d = dockerd({"build", "--network", "none", "-t", "onbase:1", "."}, base);
+        QVERIFY2(d.exitCode == 0, qPrintable(d.describe()));
+        QStringList differences = imageDifferences("onbase:1", {"Env", "Cmd", "OnBuild"});
+        QVERIFY2(differences.isEmpty(), qPrintable(differences.join(u'\n')));
+
+        const QString child = context("onchild", {{"Dockerfile", "FROM onbase:1\nRUN cat /from-trigger/a.txt /ran.txt > /both.txt\n"},
+                                                  {"a.txt", "from the child's context\n"}});
+        b = berth({"build", "-t", "onchild:1", "."}, {}, child);
+        QVERIFY2(b.exitCode == 0, qPrintable(b.describe()));
+        d = dockerd({"build", "--network", "none", "-t", "onchild:1", "."}, child);
+        QVERIFY2(d.exitCode == 0, qPrintable(d.describe()));
+        // Both print the triggers between FROM's step line and its image, and count them as no step.
+        for (const CommandResult *r : {&b, &d}) {
+            QVERIFY2(r->out.contains("Step 1/2 : FROM onbase:1\n# Executing 3 build triggers\n"), qPrintable(r->describe()));
+            QVERIFY2(r->out.contains("Step 2/2 : RUN cat"), qPrintable(r->describe()));
+        }
+        differences = imageDifferences("onchild:1", {"Env", "Cmd", "OnBuild"});
+        QVERIFY2(differences.isEmpty(), qPrintable(differences.join(u'\n')));
+        const CommandResult run = docker({"run", "--rm", "--network", "none", "onchild:1", "cat", "/both.txt"});
+        QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
+        QCOMPARE(run.out, QStringLiteral("from the child's context\nran with 1\n"));
+    }
+
     void theSameDockerfileGivesTheSameImageAsDockerd()
     {
         if (!m_dockerError.isEmpty())
@@ -524,29 +590,7 @@ private slots:
         const CommandResult d = dockerd({"build", "--network", "none", "-t", "compare:1", "."}, dir);
         QVERIFY2(d.exitCode == 0, qPrintable(d.describe()));
 
-        const Saved ours = saved(false, "compare:1");
-        const Saved theirs = saved(true, "compare:1");
-        QVERIFY(!ours.config.isEmpty());
-        QVERIFY(!theirs.config.isEmpty());
-        const QJsonObject oc = ours.config.value("config").toObject();
-        const QJsonObject tc = theirs.config.value("config").toObject();
-        // Every difference at once, so that one run shows them all.
-        QStringList differences;
-        for (const char *key : {"Env", "Cmd", "Entrypoint", "WorkingDir", "ExposedPorts", "User", "Labels"}) {
-            if (oc.value(QLatin1String(key)) != tc.value(QLatin1String(key))) {
-                differences << QStringLiteral("%1: berth %2, dockerd %3").arg(QLatin1String(key),
-                    QString::fromUtf8(QJsonDocument(QJsonObject{{"v", oc.value(QLatin1String(key))}}).toJson(QJsonDocument::Compact)),
-                    QString::fromUtf8(QJsonDocument(QJsonObject{{"v", tc.value(QLatin1String(key))}}).toJson(QJsonDocument::Compact)));
-            }
-        }
-        if (ours.layers.size() != theirs.layers.size())
-            differences << QStringLiteral("layers: berth %1, dockerd %2").arg(ours.layers.size()).arg(theirs.layers.size());
-        for (qsizetype i = 0; i < qMin(ours.layers.size(), theirs.layers.size()); ++i) {
-            const QStringList o = layerListing(ours.layers[i]);
-            const QStringList t = layerListing(theirs.layers[i]);
-            if (o != t)
-                differences << QStringLiteral("layer %1 differs\nberth:\n  %2\ndockerd:\n  %3").arg(i).arg(o.join("\n  "), t.join("\n  "));
-        }
+        const QStringList differences = imageDifferences("compare:1", {"Env", "Cmd", "Entrypoint", "WorkingDir", "ExposedPorts", "User", "Labels"});
         QVERIFY2(differences.isEmpty(), qPrintable(differences.join(u'\n')));
     }
 };

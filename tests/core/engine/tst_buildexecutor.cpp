@@ -1,6 +1,7 @@
 #include "tarbuilder.h"
 
 #include <engine/buildcache.h>
+#include <engine/buildcommit.h>
 #include <engine/buildcontext.h>
 #include <engine/buildexecutor.h>
 #include <engine/imagestore.h>
@@ -227,6 +228,99 @@ private slots:
                  QStringLiteral("The command '/bin/sh -c false' returned a non-zero code: 1"));
         QVERIFY(!m_store->resolve(QStringLiteral("failing:tag")));
         QCOMPARE(cachedSteps(failed), 2); // the steps before it stay cached
+    }
+
+    void onbuildTriggersRunAfterFromAndAreNotInherited()
+    {
+        QList<BuildRunRequest> seen;
+        const BuildRunner runner = [&seen](const BuildRunRequest &r) -> Result<int> {
+            seen.append(r);
+            QFile f(r.upperDir + QStringLiteral("/ran"));
+            if (!f.open(QIODevice::WriteOnly))
+                return fail(ErrorCode::Io, "write");
+            f.write(r.argv.last().toUtf8());
+            return 0;
+        };
+        BuildOptions options;
+        options.tags = {QStringLiteral("base:on")};
+        const Outcome base = build("FROM scratch\nENV A=1\nONBUILD COPY top.txt /trigger.txt\nONBUILD ENV T=$A\n"
+                                   "ONBUILD RUN make\nCMD [\"x\"]\n", "top-of-child", options, runner);
+        QVERIFY2(base.id, base.id ? "" : qPrintable(msg(base.id.error())));
+        QVERIFY(seen.isEmpty()); // recorded, not run, in the image that declares them
+        auto baseRec = m_store->image(*base.id);
+        QVERIFY(baseRec);
+        QCOMPARE(baseRec->config.value(QStringLiteral("config")).toObject().value(QStringLiteral("OnBuild")).toArray(),
+                 (QJsonArray{QStringLiteral("COPY top.txt /trigger.txt"), QStringLiteral("ENV T=$A"), QStringLiteral("RUN make")}));
+
+        options.tags = {QStringLiteral("child")};
+        const Outcome child = build("FROM base:on\nENV B=2\n", "child-top", options, runner);
+        QVERIFY2(child.id, child.id ? "" : qPrintable(msg(child.id.error())));
+        // dockerd's text: the triggers between FROM's step line and its " ---> ID", not counted as steps
+        QVERIFY2(child.text.startsWith(QStringLiteral("Step 1/2 : FROM base:on\n# Executing 3 build triggers\n")), qPrintable(child.text));
+        QVERIFY2(child.text.contains(QStringLiteral("Step 2/2 : ENV B=2\n")), qPrintable(child.text));
+        QCOMPARE(int(child.text.count(QStringLiteral("Step "))), 2);
+        QCOMPARE(seen.size(), 1);
+        QCOMPARE(seen.first().argv, (QStringList{QStringLiteral("/bin/sh"), QStringLiteral("-c"), QStringLiteral("make")}));
+        QVERIFY(seen.first().config.value(QStringLiteral("Env")).toArray().contains(QStringLiteral("T=1")));
+
+        auto rec = m_store->image(*child.id);
+        QVERIFY(rec);
+        const QJsonObject cfg = rec->config.value(QStringLiteral("config")).toObject();
+        QVERIFY(cfg.value(QStringLiteral("OnBuild")).toArray().isEmpty()); // not inherited
+        QVERIFY(cfg.value(QStringLiteral("Env")).toArray().contains(QStringLiteral("T=1")));
+        QVERIFY(cfg.value(QStringLiteral("Env")).toArray().contains(QStringLiteral("B=2")));
+        QCOMPARE(rec->diffIds.size(), 2); // the trigger's COPY and RUN
+        QFile copied(m_store->layers().diffPath(rec->chainIds.first()) + QStringLiteral("/trigger.txt"));
+        QVERIFY(copied.open(QIODevice::ReadOnly));
+        QCOMPARE(copied.readAll(), QByteArray("child-top"));
+        // FROM's event carries the image after its triggers
+        QCOMPARE(child.steps.size(), 2);
+        QCOMPARE(child.steps.first().step, 1);
+        QVERIFY(child.steps.first().image != *base.id);
+
+        // built again: every trigger and step from the cache, same image
+        const Outcome again = build("FROM base:on\nENV B=2\n", "child-top", options, runner);
+        QVERIFY(again.id);
+        QCOMPARE(*again.id, *child.id);
+        QCOMPARE(seen.size(), 1);
+        QCOMPARE(cachedSteps(again), 4);
+
+        // a grandchild of the child runs no trigger
+        const Outcome grand = build("FROM child\nENV C=3\n", "x", {}, runner);
+        QVERIFY(grand.id);
+        QVERIFY(!grand.text.contains(QStringLiteral("build trigger")));
+    }
+
+    void onbuildTriggersThatCannotBeAreRefused_data()
+    {
+        QTest::addColumn<QString>("trigger");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("FROM") << "FROM busybox" << "FROM isn't allowed as an ONBUILD trigger";
+        QTest::newRow("MAINTAINER") << "MAINTAINER me" << "MAINTAINER isn't allowed as an ONBUILD trigger";
+        QTest::newRow("ONBUILD") << "ONBUILD RUN x" << "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed";
+        QTest::newRow("two") << "ENV A=1\nENV B=2" << "onbuild trigger should be a single expression";
+    }
+
+    void onbuildTriggersThatCannotBeAreRefused()
+    {
+        QFETCH(QString, trigger);
+        QFETCH(QString, message);
+        // An image whose config says so (another builder could have written it).
+        QJsonObject config{{QStringLiteral("Env"), QJsonArray{QStringLiteral("PATH=/bin")}},
+                           {QStringLiteral("OnBuild"), QJsonArray{trigger}}};
+        auto image = BuildCommit::createImage(*m_store, std::nullopt, config,
+                                              BuildHistoryEntry{QStringLiteral("2026-01-01T00:00:00Z"), QStringLiteral("test"), {}, true},
+                                              std::nullopt);
+        QVERIFY2(image, image ? "" : qPrintable(msg(image.error())));
+        QVERIFY(m_store->tag(image->toString(), QStringLiteral("bad"), QStringLiteral("trigger")));
+        const QList<Digest> before = m_store->imageIds();
+        BuildOptions options;
+        options.tags = {QStringLiteral("never")};
+        const Outcome out = build("FROM bad:trigger\nENV X=1\n", "t", options);
+        QVERIFY(!out.id);
+        QVERIFY2(msg(out.id.error()).contains(message), qPrintable(msg(out.id.error())));
+        QVERIFY(!m_store->resolve(QStringLiteral("never")));
+        QCOMPARE(m_store->imageIds(), before);
     }
 
     void addUnpacksLocalTarsAndCopiesFiles()
