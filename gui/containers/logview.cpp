@@ -1,6 +1,7 @@
 #include "logview.h"
 
 #include "loglinedelegate.h"
+#include "loglineview.h"
 #include "logmodel.h"
 
 #include <client/engineclient.h>
@@ -14,7 +15,6 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
-#include <QListView>
 #include <QScrollBar>
 #include <QShortcut>
 #include <QToolButton>
@@ -28,7 +28,7 @@ LogView::LogView(QWidget *parent)
     : QWidget(parent)
     , m_model(new LogModel(this))
     , m_delegate(new LogLineDelegate(this))
-    , m_list(new QListView(this))
+    , m_list(new LogLineView(this))
 {
     setObjectName(QStringLiteral("logView"));
     m_flushTimer.setSingleShot(true);
@@ -38,11 +38,8 @@ LogView::LogView(QWidget *parent)
     m_list->setAccessibleName(tr("Container output"));
     m_list->setModel(m_model);
     m_list->setItemDelegate(m_delegate);
-    m_list->setUniformItemSizes(true);
     m_list->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-    m_list->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_list->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
-    m_list->setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
 
     m_follow = new QCheckBox(tr("Follow"), this);
     m_follow->setObjectName(QStringLiteral("logFollow"));

@@ -11,7 +11,6 @@ class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
-class QListView;
 
 namespace Berth::Client {
 class EngineClient;
@@ -22,10 +21,12 @@ namespace Berth::Gui {
 
 class LogModel;
 class LogLineDelegate;
+class LogLineView;
 
-// A container's output: a bounded LogModel in a list view that paints only
-// the visible rows (uniform row heights), so a million lines scroll
-// smoothly. Follow keeps the newest line in view (scrolling up turns it
+// A container's output: a bounded LogModel in a LogLineView that paints
+// only the visible rows and places rows by arithmetic (one row height), so
+// a million lines scroll smoothly and following a chatty container costs
+// the same however many lines are kept. Follow keeps the newest line in view (scrolling up turns it
 // off), Timestamps shows the engine's time stamps, stderr lines are drawn
 // in a warning colour with a marker, Since picks how far back to read, and
 // the search box highlights matches with next/previous (Enter,
@@ -43,7 +44,7 @@ public:
     QString container() const { return m_container; }
 
     LogModel *model() const { return m_model; }
-    QListView *listView() const { return m_list; }
+    LogLineView *listView() const { return m_list; }
     QLineEdit *searchField() const { return m_search; }
     QCheckBox *followBox() const { return m_follow; }
     QCheckBox *timestampsBox() const { return m_timestamps; }
@@ -76,7 +77,7 @@ private:
     QTimer m_flushTimer;
     LogModel *m_model = nullptr;
     LogLineDelegate *m_delegate = nullptr;
-    QListView *m_list = nullptr;
+    LogLineView *m_list = nullptr;
     QCheckBox *m_follow = nullptr;
     QCheckBox *m_timestamps = nullptr;
     QComboBox *m_since = nullptr;

@@ -6,7 +6,9 @@
 #   RSS             resident memory once containers and images are loaded
 #   startup stall   longest UI-thread block while loading (5 ms heartbeat)
 #   live logs       a container printing 1,000,000 lines followed in the
-#                   Logs tab: lines received and the longest UI-thread block
+#                   Logs tab: lines received, the longest UI-thread block,
+#                   RSS at the end (anonymous vs file-backed, malloc's
+#                   figures, the log model's own bytes) and the load average
 #
 #   sudo bash tests/bench/desktop.sh [-n RUNS] [-b BUILD_DIR] [-e ENGINE_BUILD_DIR]
 #                                    [-c CONTAINERS] [-i IMAGES] [-l LOG_LINES]
@@ -35,7 +37,7 @@ while getopts 'n:b:e:c:i:l:h' opt; do
         c) containers=$OPTARG ;;
         i) images=$OPTARG ;;
         l) loglines=$OPTARG ;;
-        *) sed -n '2,19s/^# \{0,1\}//p' "$0"; exit 2 ;;
+        *) sed -n '2,21s/^# \{0,1\}//p' "$0"; exit 2 ;;
     esac
 done
 build=$(cd "$build" && pwd)
@@ -123,6 +125,16 @@ out=$(desktop 40 "${prefix}-logs")
 log_lines=$(value log-lines <<<"$out")
 log_stall=$(value max-stall-ms <<<"$out")
 log_rss=$(value rss-end-kb <<<"$out")
+log_kept=$(value log-rows-kept <<<"$out")
+log_kb=$(value log-line-kb <<<"$out")
+log_alloc=$(value log-allocated-kb <<<"$out")
+anon=$(value smaps-anonymous-kb <<<"$out")
+shared_clean=$(value smaps-shared-clean-kb <<<"$out")
+private_clean=$(value smaps-private-clean-kb <<<"$out")
+private_dirty=$(value smaps-private-dirty-kb <<<"$out")
+heap_in_use=$(value malloc-in-use-kb <<<"$out")
+heap_free=$(value malloc-free-kb <<<"$out")
+load_during=$(cut -d' ' -f1-3 /proc/loadavg)
 produced=$(berth logs "${prefix}-logs" 2>/dev/null | wc -l)
 
 stats() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {if (NR == 0) {print "n/a"; exit} printf "median %s, min %s, max %s", a[int((NR+1)/2)], a[1], a[NR]}'; }
@@ -133,5 +145,9 @@ echo "  RSS after loading (kB):                   $(stats "${rss[@]}")   target 
 echo "  longest UI-thread stall while loading (ms): $(stats "${stalls[@]}")"
 echo "  live logs: ${log_lines:-n/a} of $loglines lines received in 40 s (the container had written $produced by the end)"
 echo "  longest UI-thread stall while following (ms): ${log_stall:-n/a}   target < 50"
-echo "  RSS after following (kB): ${log_rss:-n/a}"
+echo "  RSS after following (kB): ${log_rss:-n/a}   target < 102400"
+echo "    of which anonymous ${anon:-n/a}, file-backed shared ${shared_clean:-n/a} + private clean ${private_clean:-n/a}; private dirty ${private_dirty:-n/a}"
+echo "    malloc in use ${heap_in_use:-n/a}, free in the heap ${heap_free:-n/a}"
+echo "    log view: ${log_kept:-n/a} lines kept in ${log_kb:-n/a} kB (${log_alloc:-n/a} kB allocated)"
+echo "  load average at the end of the follow run: $load_during"
 echo "  (started $(date -d "@$start" -u +%H:%M:%S) UTC)"

@@ -1,12 +1,14 @@
 #include <containers/loglinedelegate.h>
+#include <containers/loglineview.h>
 #include <containers/logmodel.h>
 #include <containers/logview.h>
 
 #include <QAbstractItemModelTester>
 #include <QCheckBox>
+#include <QClipboard>
+#include <QGuiApplication>
 #include <QElapsedTimer>
 #include <QLineEdit>
-#include <QListView>
 #include <QScrollBar>
 #include <QSignalSpy>
 #include <QTest>
@@ -268,14 +270,91 @@ private slots:
         view.searchField()->setText(QStringLiteral("no such text"));
         QVERIFY(!view.findNext());
 
-        // Rows render from the model without measuring every line.
-        QVERIFY(view.listView()->uniformItemSizes());
+        // Rows are placed by arithmetic: row * rowHeight().
+        const int h = view.listView()->rowHeight();
+        QCOMPARE(view.listView()->visualRect(view.model()->index(1234)).top() - view.listView()->visualRect(view.model()->index(1233)).top(), h);
         QElapsedTimer clock;
         clock.start();
         view.model()->appendLines(batch(50000, 100000));
         QCoreApplication::processEvents();
         qInfo("appended and laid out 100000 more lines in %lld ms", qint64(clock.elapsed()));
         QCOMPARE(view.model()->rowCount(), 150000);
+    }
+
+    // Following a full view: every flush drops the oldest lines and appends
+    // new ones at the bottom. Prints what one flush costs the UI thread
+    // (model update, relayout, scroll, paint); tests/bench/desktop.sh
+    // measures the whole desktop. Checks that the view stays at the bottom
+    // with the newest line and that the rows stay bounded.
+    void followingAFullViewOneFlushAtATime()
+    {
+        LogView view;
+        view.resize(800, 400);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        constexpr int Full = LogModel::DefaultCapacity;
+        for (int first = 0; first < Full; first += 20000)
+            view.model()->appendBatch(compactBatch(first, 20000));
+        QCoreApplication::processEvents();
+        QList<qint64> costs;
+        int next = Full;
+        for (int round = 0; round < 60; ++round) {
+            QElapsedTimer clock;
+            clock.start();
+            view.model()->appendBatch(compactBatch(next, 1500));
+            next += 1500;
+            QCoreApplication::processEvents();
+            costs.append(clock.nsecsElapsed() / 1000);
+        }
+        std::sort(costs.begin(), costs.end());
+        qInfo("one flush of 1500 lines into a full view: median %lld us, max %lld us",
+              costs.at(costs.size() / 2), costs.constLast());
+        QCOMPARE(view.model()->rowCount(), Full);
+        QScrollBar *bar = view.listView()->verticalScrollBar();
+        QCOMPARE(bar->value(), bar->maximum());
+        QCOMPARE(view.model()->index(Full - 1).data().toString(), QStringLiteral("line %1").arg(next - 1));
+    }
+
+    // Reading older lines while new ones push the oldest out: the same
+    // lines stay in view. The keyboard moves, selects and copies lines.
+    void theViewKeepsItsPlaceAndWorksWithTheKeyboard()
+    {
+        LogView view;
+        view.resize(800, 400);
+        view.model()->setCapacity(5000);
+        view.model()->appendBatch(compactBatch(0, 5000));
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.followBox()->setChecked(false);
+        LogLineView *list = view.listView();
+        list->scrollTo(view.model()->index(2000), QAbstractItemView::PositionAtTop);
+        QCOMPARE(view.model()->index(list->firstVisibleRow()).data().toString(), QStringLiteral("line 2000"));
+        view.model()->appendBatch(compactBatch(5000, 300)); // drops lines 0-299
+        QCoreApplication::processEvents();
+        QCOMPARE(view.model()->index(list->firstVisibleRow()).data().toString(), QStringLiteral("line 2000"));
+
+        list->setFocus();
+        list->setCurrentIndex(view.model()->index(list->firstVisibleRow()));
+        QTest::keyClick(list, Qt::Key_Down);
+        QCOMPARE(list->currentIndex().data().toString(), QStringLiteral("line 2001"));
+        QTest::keyClick(list, Qt::Key_Down, Qt::ShiftModifier);
+        QTest::keyClick(list, Qt::Key_Down, Qt::ShiftModifier);
+        QTest::keyClick(list, Qt::Key_C, Qt::ControlModifier);
+        QCOMPARE(QGuiApplication::clipboard()->text(), QStringLiteral("line 2001\nline 2002\nline 2003\n"));
+        QTest::keyClick(list, Qt::Key_End, Qt::ControlModifier);
+        QCOMPARE(list->currentIndex().row(), view.model()->rowCount() - 1);
+        QCOMPARE(list->verticalScrollBar()->value(), list->verticalScrollBar()->maximum());
+        QTest::keyClick(list, Qt::Key_PageUp);
+        QVERIFY(list->currentIndex().row() < view.model()->rowCount() - 5);
+        QVERIFY(list->currentIndex().row() >= list->firstVisibleRow());
+        QTest::keyClick(list, Qt::Key_Home, Qt::ControlModifier);
+        QCOMPARE(list->currentIndex().data().toString(), QStringLiteral("line 300"));
+        QCOMPARE(list->verticalScrollBar()->value(), 0);
+        // A click selects the line under the pointer.
+        const QRect third = list->visualRect(view.model()->index(2));
+        QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, third.center());
+        QCOMPARE(list->currentIndex().row(), 2);
+        QCOMPARE(list->indexAt(third.center()).row(), 2);
     }
 };
 
