@@ -8,6 +8,7 @@
 
 #include <client/buildapi.h>
 #include <client/buildcontextpacker.h>
+#include <client/credentialstore.h>
 #include <client/engineclient.h>
 #include <client/localbuildcontext.h>
 #include <common/reference.h>
@@ -147,6 +148,9 @@ std::expected<BuildArguments, int> parseBuildArguments(Context &context, const P
     r.platform = args.value(QStringLiteral("platform"));
     r.extraHosts = args.values(QStringLiteral("add-host"));
     r.cacheFrom = args.values(QStringLiteral("cache-from"));
+    // As the docker CLI does: every stored credential, for the FROM images
+    // the engine may have to pull.
+    r.registryConfig = Client::CredentialStore().allAuthConfigs();
     out.contextPath = args.positionals().at(0);
     out.dockerfile = args.value(QStringLiteral("file"));
     out.iidFile = args.value(QStringLiteral("iidfile"));

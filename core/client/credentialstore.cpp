@@ -149,20 +149,44 @@ Result<bool> CredentialStore::erase(const QString &serverOrDomain)
     return true;
 }
 
+namespace {
+
+QJsonObject authConfig(const CredentialStore::Entry &e, const QString &serverAddress)
+{
+    QJsonObject o;
+    if (!e.username.isEmpty())
+        o.insert(QStringLiteral("username"), e.username);
+    if (!e.password.isEmpty())
+        o.insert(QStringLiteral("password"), e.password);
+    if (!e.identityToken.isEmpty())
+        o.insert(QStringLiteral("identitytoken"), e.identityToken);
+    o.insert(QStringLiteral("serveraddress"), serverAddress);
+    return o;
+}
+
+} // namespace
+
 QByteArray CredentialStore::registryAuthHeader(const QString &domain) const
 {
     const auto e = lookup(domain);
     if (!e)
         return "e30=";
-    QJsonObject o;
-    if (!e->username.isEmpty())
-        o.insert(QStringLiteral("username"), e->username);
-    if (!e->password.isEmpty())
-        o.insert(QStringLiteral("password"), e->password);
-    if (!e->identityToken.isEmpty())
-        o.insert(QStringLiteral("identitytoken"), e->identityToken);
-    o.insert(QStringLiteral("serveraddress"), serverKey(domain));
-    return QJsonDocument(o).toJson(QJsonDocument::Compact).toBase64(QByteArray::Base64UrlEncoding);
+    return QJsonDocument(authConfig(*e, serverKey(domain))).toJson(QJsonDocument::Compact).toBase64(QByteArray::Base64UrlEncoding);
+}
+
+QJsonObject CredentialStore::allAuthConfigs() const
+{
+    QJsonObject out;
+    for (const QString &path : {m_dockerConfig, m_berthConfig}) {
+        const QJsonObject config = readConfig(path);
+        const QJsonObject auths = config.value(QLatin1String("auths")).toObject();
+        for (auto it = auths.begin(); it != auths.end(); ++it) {
+            const QString key = serverKey(it.key());
+            if (auto e = entryIn(config, key))
+                out.insert(key, authConfig(*e, key));
+        }
+    }
+    return out;
 }
 
 } // namespace Berth::Client

@@ -3,6 +3,7 @@
 #include <base/result.h>
 
 #include <QByteArray>
+#include <QJsonObject>
 #include <QString>
 
 #include <optional>
@@ -43,6 +44,11 @@ public:
     // X-Registry-Auth for a reference's domain: base64url JSON; "e30=" ({})
     // when there are no credentials, as docker sends.
     QByteArray registryAuthHeader(const QString &domain) const;
+
+    // Every stored credential as docker's X-Registry-Config sends them (the
+    // docker CLI's build): config key -> {username, password, identitytoken,
+    // serveraddress}; berth's file wins over docker's for the same server.
+    QJsonObject allAuthConfigs() const;
 
     const QString &berthConfigPath() const { return m_berthConfig; }
 

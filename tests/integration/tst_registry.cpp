@@ -716,6 +716,41 @@ private slots:
         RUN_OK(r, berth({QStringLiteral("pull"), httpsHost() + QStringLiteral("/private/busybox:v1")}));
     }
 
+    void buildPullsAPrivateBaseImageWithTheStoredCredentials()
+    {
+        const QString base = httpsHost() + QStringLiteral("/private/base:v1");
+        const QString dir = path(QStringLiteral("build-private"));
+        QVERIFY(QDir().mkpath(dir));
+        QFile dockerfile(dir + QStringLiteral("/Dockerfile"));
+        QVERIFY(dockerfile.open(QIODevice::WriteOnly));
+        dockerfile.write(QStringLiteral("FROM %1\nENV FROM_PRIVATE=1\n").arg(base).toUtf8());
+        dockerfile.close();
+        const QStringList build{QStringLiteral("build"), QStringLiteral("-q"), QStringLiteral("-t"), QStringLiteral("from-private:1"), dir};
+
+        CommandResult r;
+        RUN_OK(r, berth({QStringLiteral("login"), QStringLiteral("-u"), kUser, QStringLiteral("--password-stdin"), httpsHost()}, kPassword.toUtf8() + '\n'));
+        RUN_OK(r, berth({QStringLiteral("tag"), QStringLiteral("busybox:latest"), base}));
+        RUN_OK(r, berth({QStringLiteral("push"), base}));
+        RUN_OK(r, berth({QStringLiteral("rmi"), base}));
+        RUN_OK(r, berth({QStringLiteral("logout"), httpsHost()}));
+        // docker login (the test before) left credentials in docker's config, which berth reads too
+        RUN_OK(r, docker({QStringLiteral("logout"), httpsHost()}));
+
+        // no credentials anywhere: the engine's pull of FROM is refused, nothing is tagged
+        r = berth(build);
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(QStringLiteral("no basic auth credentials")), qPrintable(r.describe()));
+        QVERIFY(berth({QStringLiteral("image"), QStringLiteral("inspect"), QStringLiteral("from-private:1")}).exitCode != 0);
+
+        // berth build sends what `berth login` stored (X-Registry-Config, as the docker CLI does)
+        RUN_OK(r, berth({QStringLiteral("login"), QStringLiteral("-u"), kUser, QStringLiteral("--password-stdin"), httpsHost()}, kPassword.toUtf8() + '\n'));
+        RUN_OK(r, berth(build));
+        const QJsonObject built = inspectImage(QStringLiteral("from-private:1"));
+        QVERIFY(built.value(QStringLiteral("Config")).toObject().value(QStringLiteral("Env")).toArray().contains(QStringLiteral("FROM_PRIVATE=1")));
+        QCOMPARE(inspectImage(base).value(QStringLiteral("Id")).toString(), m_imageId);
+        RUN_OK(r, berth({QStringLiteral("logout"), httpsHost()}));
+    }
+
     void untrustedCertificateFailsClosed()
     {
         const CommandResult r = berth({QStringLiteral("pull"), QStringLiteral("127.0.0.1:%1/any/thing:v1").arg(m_untrustedPort)});
