@@ -143,8 +143,9 @@ Status ContainerSupervisor::create(const ContainerRecord &record)
         if (!dir.mkpath(QString::fromLatin1(sub)))
             return undo(Error(ErrorCode::Io, "create " + QString(bundle + u'/' + QLatin1String(sub)).toStdString()));
     }
-    if (auto ok = writeEtcFiles(record); !ok)
-        return undo(ok.error());
+    // hostname, hosts and resolv.conf are written by startProcess() before
+    // every start (with the run's address); writing them here too was done
+    // twice on every run.
     publish(record, QStringLiteral("create"));
     return {};
 }
@@ -165,8 +166,10 @@ void ContainerSupervisor::start(const QString &id, StatusCallback done)
         return done(fail(ErrorCode::Conflict, "container " + id.toStdString() + " is marked for removal and cannot be started"));
     if (rt.restartTimer)
         rt.restartTimer.reset();
-    // A user start clears the manual-stop mark (unless-stopped restarts again).
-    m_context.store->update(id, [](ContainerRecord &r) { r.state.manuallyStopped = false; });
+    // A user start clears the manual-stop mark (unless-stopped restarts
+    // again); a record without the mark is not rewritten for nothing.
+    if (record->state.manuallyStopped)
+        m_context.store->update(id, [](ContainerRecord &r) { r.state.manuallyStopped = false; });
     startProcess(id, std::move(done));
 }
 

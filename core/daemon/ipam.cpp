@@ -7,7 +7,54 @@
 #include <QJsonObject>
 #include <QSet>
 
+#include <base/uniquefd.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
 namespace Berth::Daemon {
+
+namespace {
+
+// Replaces the allocations file by a rename, without fsync: a berthd killed
+// at any point (kill -9, a crash) finds the old or the new file in the page
+// cache, which survives the process. Only a machine crash could lose the
+// last change, and a machine crash also ends every container: the
+// allocations that matter are those of running containers, and adoption
+// keeps exactly those (retainOnly). The fsyncs were two journal commits on
+// the engine thread for every bridge run (allocate at start, release at exit).
+Status replaceFile(const QString &path, const QByteArray &data)
+{
+    const QByteArray target = QFile::encodeName(path);
+    const QByteArray tmp = QFile::encodeName(path + QStringLiteral(".tmp"));
+    UniqueFd fd(::open(tmp.constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!fd)
+        return fail(Error::fromErrno("create " + tmp.toStdString(), errno));
+    qsizetype done = 0;
+    while (done < data.size()) {
+        const ssize_t n = ::write(fd.get(), data.constData() + done, size_t(data.size() - done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            const int err = n < 0 ? errno : EIO;
+            ::unlink(tmp.constData());
+            return fail(Error::fromErrno("write " + tmp.toStdString(), err));
+        }
+        done += n;
+    }
+    fd.reset();
+    if (::rename(tmp.constData(), target.constData()) != 0) {
+        const int err = errno;
+        ::unlink(tmp.constData());
+        return fail(Error::fromErrno("rename " + tmp.toStdString() + " to " + target.toStdString(), err));
+    }
+    return {};
+}
+
+} // namespace
 
 std::optional<quint32> Ipam::parseAddress(const QString &text)
 {
@@ -127,7 +174,7 @@ Status Ipam::save() const
     for (auto it = m_byOwner.cbegin(); it != m_byOwner.cend(); ++it)
         owners.insert(it.key(), it.value());
     const QJsonObject o{{QStringLiteral("subnet"), subnet()}, {QStringLiteral("allocations"), owners}};
-    return Engine::AtomicFile::write(m_statePath, QJsonDocument(o).toJson(QJsonDocument::Compact), 0600);
+    return replaceFile(m_statePath, QJsonDocument(o).toJson(QJsonDocument::Compact));
 }
 
 } // namespace Berth::Daemon

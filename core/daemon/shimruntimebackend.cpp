@@ -88,8 +88,9 @@ Status writeAllFd(int fd, const QByteArray &data, const QString &what)
     return {};
 }
 
-// Reads one line, a byte at a time so nothing after the newline is taken
-// from the socket (an attach stream follows the "ok" line).
+// Reads one line and nothing after its newline (an attach stream follows
+// the "ok" line): peeks at what came, then takes up to the newline, so a
+// reply costs one poll and two reads instead of one read per byte.
 Result<QByteArray> readLine(int fd, int timeoutMs, const QString &what)
 {
     QByteArray line;
@@ -104,8 +105,12 @@ Result<QByteArray> readLine(int fd, int timeoutMs, const QString &what)
         if (rc == 0)
             return fail(ErrorCode::Timeout, "no reply from " + what.toStdString() + " within "
                                                 + std::to_string(timeoutMs) + " ms");
-        char c;
-        const ssize_t n = ::read(fd, &c, 1);
+        char buf[1024];
+        ssize_t n = ::recv(fd, buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT);
+        if (n < 0 && errno == ENOTSOCK) {
+            n = 1; // not a socket: a byte at a time
+            buf[0] = 0;
+        }
         if (n < 0) {
             if (errno == EINTR || errno == EAGAIN)
                 continue;
@@ -113,9 +118,24 @@ Result<QByteArray> readLine(int fd, int timeoutMs, const QString &what)
         }
         if (n == 0)
             return fail(ErrorCode::Unavailable, what.toStdString() + " closed the connection without a reply");
-        if (c == '\n')
+        const char *nl = static_cast<const char *>(std::memchr(buf, '\n', size_t(n)));
+        const size_t want = nl ? size_t(nl - buf) + 1 : size_t(n);
+        ssize_t got;
+        do {
+            got = ::read(fd, buf, want);
+        } while (got < 0 && errno == EINTR);
+        if (got < 0) {
+            if (errno == EAGAIN)
+                continue;
+            return sysFail(QStringLiteral("read from ") + what, errno);
+        }
+        if (got == 0)
+            return fail(ErrorCode::Unavailable, what.toStdString() + " closed the connection without a reply");
+        if (got > 0 && buf[got - 1] == '\n') {
+            line.append(buf, got - 1);
             return line;
-        line.append(c);
+        }
+        line.append(buf, got);
         if (line.size() > kMaxLine)
             return fail(ErrorCode::Protocol, what.toStdString() + " sent an over-long line");
     }
@@ -263,6 +283,18 @@ private:
     UniqueFd m_helperStdin;
 };
 
+// A connection to a shim socket that asked for its exit and teardown lines.
+Result<UniqueFd> openWatch(const QString &dir, const QString &socketName)
+{
+    auto fd = connectSocket(dir, socketName);
+    if (!fd)
+        return fail(fd.error());
+    if (auto ok = writeAllFd(fd->get(), "{\"op\":\"watch\"}\n", socketName); !ok)
+        return fail(ok.error());
+    ::fcntl(fd->get(), F_SETFL, ::fcntl(fd->get(), F_GETFL) | O_NONBLOCK);
+    return std::move(*fd);
+}
+
 } // namespace
 
 struct ShimRuntimeBackend::Watch
@@ -400,8 +432,49 @@ void ShimRuntimeBackend::create(const QString &id, Callback<RuntimeCreated> done
 
 void ShimRuntimeBackend::start(const QString &id, StatusCallback done)
 {
-    request(id, QStringLiteral("shim.sock"), QJsonObject{{QStringLiteral("op"), QStringLiteral("start")}},
-            [done](Result<QJsonObject> reply) { done(reply ? Status() : Status(fail(reply.error()))); });
+    // The watch connects before start, on the same worker: a container that
+    // exits at once (run --rm IMAGE true) is still seen through its exit and
+    // teardown lines. Connected after start, it found the shim gone and the
+    // removal had to poll /proc for the shim and run `berth-shim cleanup`.
+    struct Started
+    {
+        Result<QJsonObject> reply = fail(ErrorCode::Internal, "start");
+        Result<UniqueFd> watch = fail(ErrorCode::Internal, "watch");
+    };
+    const QString dir = bundle(id);
+    const bool watching = m_watches.contains(id);
+    offload<std::shared_ptr<Started>>(
+        [dir, watching]() {
+            auto out = std::make_shared<Started>();
+            const QString socketName = QStringLiteral("shim.sock");
+            if (!watching)
+                out->watch = openWatch(dir, socketName);
+            const QString what = QStringLiteral("shim socket ") + dir + u'/' + socketName;
+            auto fd = connectSocket(dir, socketName);
+            if (!fd) {
+                out->reply = fail(fd.error());
+                return out;
+            }
+            if (auto ok = writeAllFd(fd->get(), "{\"op\":\"start\"}\n", what); !ok) {
+                out->reply = fail(ok.error());
+                return out;
+            }
+            auto reply = readLine(fd->get(), kRequestTimeoutMs, what);
+            out->reply = reply ? parseReply(*reply, what) : Result<QJsonObject>(fail(reply.error()));
+            return out;
+        },
+        [this, id, done](std::shared_ptr<Started> started) {
+            if (!started->reply)
+                return done(fail(started->reply.error())); // the watch socket closes unused
+            // A failed watch connection is retried by watch().
+            if (started->watch && !m_watches.contains(id)) {
+                auto watch = std::make_shared<Watch>();
+                watch->id = id;
+                m_watches.insert(id, watch);
+                installWatch(id, watch, std::move(*started->watch));
+            }
+            done({});
+        });
 }
 
 void ShimRuntimeBackend::attach(const QString &id, const RuntimeAttachOptions &options, Callback<UniqueFd> done)
@@ -539,21 +612,7 @@ void ShimRuntimeBackend::startWatch(const QString &id, const QString &execId)
     const QString socketName = execId.isEmpty() ? QStringLiteral("shim.sock")
                                                 : QString(QStringLiteral("exec/") + execId + QStringLiteral(".sock"));
     offload<std::shared_ptr<Result<UniqueFd>>>(
-        [dir, socketName]() {
-            auto out = std::make_shared<Result<UniqueFd>>(fail(ErrorCode::Internal, "watch"));
-            auto fd = connectSocket(dir, socketName);
-            if (!fd) {
-                *out = fail(fd.error());
-                return out;
-            }
-            if (auto ok = writeAllFd(fd->get(), "{\"op\":\"watch\"}\n", socketName); !ok) {
-                *out = fail(ok.error());
-                return out;
-            }
-            ::fcntl(fd->get(), F_SETFL, ::fcntl(fd->get(), F_GETFL) | O_NONBLOCK);
-            *out = std::move(*fd);
-            return out;
-        },
+        [dir, socketName]() { return std::make_shared<Result<UniqueFd>>(openWatch(dir, socketName)); },
         [this, key, watch](std::shared_ptr<Result<UniqueFd>> fd) {
             if (m_watches.value(key) != watch)
                 return;
@@ -563,46 +622,51 @@ void ShimRuntimeBackend::startWatch(const QString &id, const QString &execId)
                 watchEnded(key);
                 return;
             }
-            watch->fd = std::move(**fd);
-            watch->notifier = std::make_unique<QSocketNotifier>(watch->fd.get(), QSocketNotifier::Read);
-            connect(watch->notifier.get(), &QSocketNotifier::activated, this, [this, key, watch] {
-                char buf[4096];
-                bool eof = false;
-                for (;;) {
-                    const ssize_t n = ::read(watch->fd.get(), buf, sizeof buf);
-                    if (n > 0) {
-                        watch->buffer.append(buf, n);
-                        continue;
-                    }
-                    if (n < 0 && errno == EINTR)
-                        continue;
-                    if (n < 0 && errno == EAGAIN)
-                        break;
-                    eof = true; // EOF or error: the shim is done with us
-                    break;
-                }
-                qsizetype nl;
-                while ((nl = watch->buffer.indexOf('\n')) >= 0) {
-                    const QByteArray line = watch->buffer.left(nl);
-                    watch->buffer.remove(0, nl + 1);
-                    const QJsonObject o = QJsonDocument::fromJson(line).object();
-                    if (o.value(QStringLiteral("status")).toString() == QLatin1String("exited")) {
-                        // Report at once; the teardown line follows.
-                        reportExit(*watch);
-                    } else if (watch->reported && o.contains(QStringLiteral("teardown"))) {
-                        watch->tornDown = o.value(QStringLiteral("teardown")).toBool();
-                        if (!watch->tornDown)
-                            qCWarning(lcDaemon).noquote() << "shim teardown of" << key
-                                                          << o.value(QStringLiteral("error")).toString();
-                        eof = true;
-                    }
-                }
-                if (eof) {
-                    watch->notifier->setEnabled(false);
-                    watchEnded(key);
-                }
-            });
+            installWatch(key, watch, std::move(**fd));
         });
+}
+
+void ShimRuntimeBackend::installWatch(const QString &key, const std::shared_ptr<Watch> &watch, UniqueFd fd)
+{
+    watch->fd = std::move(fd);
+    watch->notifier = std::make_unique<QSocketNotifier>(watch->fd.get(), QSocketNotifier::Read);
+    connect(watch->notifier.get(), &QSocketNotifier::activated, this, [this, key, watch] {
+        char buf[4096];
+        bool eof = false;
+        for (;;) {
+            const ssize_t n = ::read(watch->fd.get(), buf, sizeof buf);
+            if (n > 0) {
+                watch->buffer.append(buf, n);
+                continue;
+            }
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0 && errno == EAGAIN)
+                break;
+            eof = true; // EOF or error: the shim is done with us
+            break;
+        }
+        qsizetype nl;
+        while ((nl = watch->buffer.indexOf('\n')) >= 0) {
+            const QByteArray line = watch->buffer.left(nl);
+            watch->buffer.remove(0, nl + 1);
+            const QJsonObject o = QJsonDocument::fromJson(line).object();
+            if (o.value(QStringLiteral("status")).toString() == QLatin1String("exited")) {
+                // Report at once; the teardown line follows.
+                reportExit(*watch);
+            } else if (watch->reported && o.contains(QStringLiteral("teardown"))) {
+                watch->tornDown = o.value(QStringLiteral("teardown")).toBool();
+                if (!watch->tornDown)
+                    qCWarning(lcDaemon).noquote() << "shim teardown of" << key
+                                                  << o.value(QStringLiteral("error")).toString();
+                eof = true;
+            }
+        }
+        if (eof) {
+            watch->notifier->setEnabled(false);
+            watchEnded(key);
+        }
+    });
 }
 
 // The exit line (or the end of the watch without one): report the exit once,

@@ -59,6 +59,8 @@ private:
                  Callback<QJsonObject> done);
     void runShim(const QStringList &arguments, Callback<QJsonObject> done);
     void startWatch(const QString &id, const QString &execId);
+    // Reads the exit and teardown lines from a connected watch socket.
+    void installWatch(const QString &key, const std::shared_ptr<Watch> &watch, UniqueFd fd);
     void afterShimExit(const QString &id, std::function<void()> then);
     void watchEnded(const QString &key);
     void reportExit(Watch &watch);

@@ -274,6 +274,42 @@ Status replaceFile(const QString &path, QByteArrayView data, unsigned mode)
     return {};
 }
 
+// replaceFile() with the data fsync'ed before the rename; the caller
+// fsyncs the directory (once for several files).
+Status writeSyncedFile(const QString &path, QByteArrayView data, unsigned mode)
+{
+    const qsizetype slash = path.lastIndexOf(u'/');
+    const QString tmpPath = path.left(slash + 1) + QLatin1String(AtomicFile::tempPrefix()) + path.mid(slash + 1);
+    const QByteArray tmp = encodePath(tmpPath);
+    UniqueFd fd(::open(tmp.constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode));
+    if (!fd)
+        return sysFail(QStringLiteral("create ") + tmpPath, errno);
+    qsizetype done = 0;
+    while (done < data.size()) {
+        const ssize_t n = ::write(fd.get(), data.data() + done, size_t(data.size() - done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            const int err = n < 0 ? errno : EIO;
+            ::unlink(tmp.constData());
+            return sysFail(QStringLiteral("write ") + tmpPath, err);
+        }
+        done += n;
+    }
+    if (::fchmod(fd.get(), mode) != 0 || ::fsync(fd.get()) != 0) {
+        const int err = errno;
+        ::unlink(tmp.constData());
+        return sysFail(QStringLiteral("fsync ") + tmpPath, err);
+    }
+    fd.reset();
+    if (::rename(tmp.constData(), encodePath(path).constData()) != 0) {
+        const int err = errno;
+        ::unlink(tmp.constData());
+        return sysFail(QStringLiteral("rename ") + tmpPath + QStringLiteral(" to ") + path, err);
+    }
+    return {};
+}
+
 } // namespace
 
 // fsyncs what replaceFile() renamed into place, on its own thread, each path
@@ -544,7 +580,20 @@ Status ContainerStore::add(const ContainerRecord &record)
     const QString bundle = bundlePath(record.id);
     if (::mkdir(encodePath(bundle).constData(), 0710) != 0)
         return sysFail(QStringLiteral("create container directory ") + bundle, errno);
-    if (auto ok = writeRecord(record); !ok) {
+    // The client hears of the container once this returns: both files and
+    // both directory entries (the files in the bundle, the bundle in
+    // containers/) are on disk first. Each file is fsync'ed before its
+    // rename, the new bundle directory once for both, then its parent.
+    Status ok = writeSyncedFile(bundle + u'/' + kHostConfigFile,
+                                QJsonDocument(record.hostConfig).toJson(QJsonDocument::Compact), 0600);
+    if (ok)
+        ok = writeSyncedFile(bundle + u'/' + kRecordFile,
+                             QJsonDocument(record.toJson()).toJson(QJsonDocument::Compact), 0600);
+    if (ok)
+        ok = syncDirectory(bundle);
+    if (ok)
+        ok = syncDirectory(containersDir());
+    if (!ok) {
         removeTree(bundle);
         return ok;
     }

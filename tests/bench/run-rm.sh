@@ -9,6 +9,8 @@
 #   docker run --rm --network none ...   -> dockerd (Debian's docker.io + containerd + runc)
 #   podman run --rm --network none ...   -> podman  (runc, private store)
 #
+# then, unless BENCH_PHASES=0, where a berth run spends its time (see the end).
+#
 #   sudo bash tests/bench/run-rm.sh [-n RUNS] [-b BUILD_DIR]
 #
 # The private dockerd runs without a bridge (tests/bench/lib/peers.sh), so
@@ -26,7 +28,7 @@ while getopts 'n:b:h' opt; do
     case $opt in
         n) runs=$OPTARG ;;
         b) build=$OPTARG ;;
-        *) sed -n '2,19s/^# \{0,1\}//p' "$0"; exit 2 ;;
+        *) sed -n '2,21s/^# \{0,1\}//p' "$0"; exit 2 ;;
     esac
 done
 build=$(cd "$build" && pwd)
@@ -141,3 +143,45 @@ printf '  podman / berth->berthd (none):            %s\n' "$(ratio "${med_ms["po
 printf '  docker->dockerd / docker->berthd (none):  %s\n' "$(ratio "${med_ms["docker->dockerd none"]}" "${med_ms["docker->berthd none"]}")"
 printf '  berth bridge / berth none:                %s\n' "$(ratio "${med_ms["berth->berthd bridge"]}" "$base")"
 printf 'containers left: berthd %s, dockerd %s, podman %s\n' "$left_b" "$left_d" "$left_p"
+
+# Where a berth run goes (BENCH_PHASES=N traced runs, default 10; 0: off):
+# the CLI's socket calls timed by strace --seccomp-bpf (only the traced calls
+# stop the process), medians in ms from the exec of berth:
+#   startup   exec -> connect()         CLI start-up (loader, QtCore, options)
+#   create    create request -> 201     berthd: record, bundle dirs
+#   attach    attach request -> 101
+#   start     start request -> 204      berthd + berth-shim create + start
+#   removed   attach EOF (exit) -> wait answer (removed)
+#   total     exec -> exit_group
+phases=${BENCH_PHASES:-10}
+if ((phases > 0)) && command -v strace >/dev/null; then
+    for mode in none bridge; do
+        net=()
+        [[ $mode == none ]] && net=(--network none)
+        for ((r = 0; r < phases; r++)); do
+            strace --seccomp-bpf -f -ttt -e trace=execve,connect,sendto,write,read,exit_group -s 128 \
+                $bb run --rm "${net[@]}" "$img" true 2>&1 >/dev/null | awk '
+                NR == 1 { t0 = $1 }
+                /connect\(/ && !c { c = $1 }
+                /containers\/create HTTP/ && !cq { cq = $1 }
+                /201 Created/ && !cr { cr = $1 }
+                /\/attach\?/ && !aq { aq = $1 }
+                /101 UPGRADED/ && !ar { ar = $1 }
+                /\/start HTTP/ && !sq { sq = $1 }
+                /204 No Content/ && !sr { sr = $1 }
+                /read\(4, "", / && !ae { ae = $1 }
+                /StatusCode/ { w = $1 }
+                /exit_group/ { e = $1 }
+                END { printf "%.2f %.2f %.2f %.2f %.2f %.2f\n", (c - t0) * 1e3, (cr - cq) * 1e3, (ar - aq) * 1e3,
+                             (sr - sq) * 1e3, (w - ae) * 1e3, (e - t0) * 1e3 }'
+        done >"$w/phases-$mode.txt"
+        printf '\nberth run --rm (%s) phases, median of %d traced runs (ms)\n' "$mode" "$phases"
+        printf '%10s %10s %10s %10s %10s %10s\n' startup create attach start removed total
+        for col in 1 2 3 4 5 6; do
+            awk -v c=$col '{ print $c }' "$w/phases-$mode.txt" | sort -g | awk '
+                { v[NR] = $1 } END { printf "%10.2f ", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+        done
+        printf '\n'
+    done
+fi
+printf 'load average: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
