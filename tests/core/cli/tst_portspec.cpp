@@ -32,6 +32,8 @@ void tst_PortSpec::specsBecomeMappingsAsDocker_data()
     QTest::newRow("ranges") << "8000-8001:80-81" << QStringList{"80/tcp||8000", "81/tcp||8001"};
     QTest::newRow("container range") << "80-82" << QStringList{"80/tcp||", "81/tcp||", "82/tcp||"};
     QTest::newRow("host range for one port") << "8000-8010:80" << QStringList{"80/tcp||8000-8010"};
+    QTest::newRow("ip, host range, one port") << "127.0.0.1:8000-8010:80/tcp"
+                                              << QStringList{"80/tcp|127.0.0.1|8000-8010"};
     QTest::newRow("sctp") << "9:9/sctp" << QStringList{"9/sctp||9"};
     QTest::newRow("trailing slash is tcp") << "80/" << QStringList{"80/tcp||"};
 }

@@ -524,6 +524,24 @@ private slots:
         QCOMPARE(port.value(QStringLiteral("PrivatePort")).toInt(), 80);
     }
 
+    void aHostPortRangeIsAcceptedAndABadOneRefused()
+    {
+        auto binding = [](const QString &hostPort) {
+            return QJsonObject{{QStringLiteral("PortBindings"),
+                                QJsonObject{{QStringLiteral("80/tcp"),
+                                             QJsonArray{QJsonObject{{QStringLiteral("HostIp"), QStringLiteral("127.0.0.1")},
+                                                                    {QStringLiteral("HostPort"), hostPort}}}}}}};
+        };
+        QVERIFY(!create("range", {}, binding(QStringLiteral("18000-18010"))).isEmpty());
+        for (const QString &bad : {QStringLiteral("18010-18000"), QStringLiteral("0-5"), QStringLiteral("1-2-3"),
+                                  QStringLiteral("x-9"), QStringLiteral("70000")}) {
+            const Reply r = call("POST", "/v1.41/containers/create?name=bad", createBody({}, binding(bad)));
+            QCOMPARE(r.status, 400);
+            QCOMPARE(message(r), QStringLiteral("invalid port specification: \"%1\"").arg(bad));
+        }
+        QCOMPARE(call("GET", "/v1.41/containers/bad/json").status, 404);
+    }
+
     void listFiltersAndLimit()
     {
         const QString a = create("fa", QJsonObject{{QStringLiteral("Labels"), QJsonObject{{QStringLiteral("team"), QStringLiteral("x")}}}});
