@@ -336,16 +336,28 @@ public:
         }
         m_wake.notify_one();
     }
+    // A removed container's directory, already renamed out of containers/:
+    // deleted here, off the engine thread (on ext4 mounted with discard an
+    // unlink waits for the device; a bundle took tens of ms to delete).
+    void discard(const QString &tree)
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_trees.append(tree);
+        }
+        m_wake.notify_one();
+    }
 
 private:
     void loop()
     {
         std::unique_lock lock(m_mutex);
         for (;;) {
-            m_wake.wait(lock, [this] { return m_stop || !m_pending.isEmpty(); });
-            if (m_pending.isEmpty())
+            m_wake.wait(lock, [this] { return m_stop || !m_pending.isEmpty() || !m_trees.isEmpty(); });
+            if (m_pending.isEmpty() && m_trees.isEmpty())
                 return; // stopping, nothing left
             const QSet<QString> batch = std::exchange(m_pending, {});
+            const QStringList trees = std::exchange(m_trees, {});
             lock.unlock();
             QSet<QString> dirs;
             for (const QString &path : batch) {
@@ -361,6 +373,11 @@ private:
                 if (auto ok = syncDirectory(dir); !ok)
                     qCWarning(lcEngine).noquote() << QString::fromStdString(ok.error().toString());
             }
+            for (const QString &tree : trees) {
+                if (auto ok = removeTree(tree); !ok)
+                    qCWarning(lcEngine).noquote() << "removed container's directory" << tree
+                                                  << "is left:" << QString::fromStdString(ok.error().toString());
+            }
             lock.lock();
         }
     }
@@ -368,6 +385,7 @@ private:
     std::mutex m_mutex;
     std::condition_variable m_wake;
     QSet<QString> m_pending;
+    QStringList m_trees;
     bool m_stop = false;
     std::thread m_thread; // last: starts after the rest is built
 };
@@ -384,6 +402,11 @@ Result<std::unique_ptr<ContainerStore>> ContainerStore::open(const QString &root
     std::unique_ptr<ContainerStore> store(new ContainerStore(root));
     if (auto ok = makeDirs(store->containersDir(), 0711); !ok)
         return fail(ok.error());
+    if (auto ok = makeDirs(store->trashDir(), 0700); !ok)
+        return fail(ok.error());
+    // Directories of removed containers a stop or crash left undeleted.
+    for (const QString &entry : QDir(store->trashDir()).entryList(QDir::Dirs | QDir::NoDotAndDotDot | QDir::Hidden))
+        store->m_flusher->discard(store->trashDir() + u'/' + entry);
     if (auto ok = store->load(); !ok)
         return fail(ok.error());
     return store;
@@ -392,6 +415,11 @@ Result<std::unique_ptr<ContainerStore>> ContainerStore::open(const QString &root
 QString ContainerStore::containersDir() const
 {
     return m_root + QStringLiteral("/containers");
+}
+
+QString ContainerStore::trashDir() const
+{
+    return m_root + QStringLiteral("/containers-removed");
 }
 
 QString ContainerStore::bundlePath(const QString &id) const
@@ -699,6 +727,19 @@ Status ContainerStore::remove(const QString &id)
         && bundleStat.st_dev != rootStat.st_dev)
         return failWith(ErrorCode::Conflict,
                         QStringLiteral("remove container %1: its root filesystem is still mounted at %2/rootfs").arg(id, bundle));
+    // One rename takes the bundle, record and all, out of containers/: the
+    // container is gone at once (and after a crash, load() never sees it);
+    // the files are deleted on the flusher's thread.
+    const QString trash = trashDir() + u'/' + id + u'-'
+        + QString::number(QRandomGenerator::global()->generate64(), 16);
+    if (::rename(encodePath(bundle).constData(), encodePath(trash).constData()) == 0) {
+        m_containers.remove(id);
+        m_flusher->schedule(bundle); // syncs containers/ (the bundle is gone)
+        m_flusher->discard(trash);
+        return {};
+    }
+    qCWarning(lcEngine).noquote() << "move" << bundle << "to" << trash << std::strerror(errno)
+                                  << "- removing it in place";
     if (::unlink(encodePath(bundle + u'/' + kRecordFile).constData()) != 0 && errno != ENOENT)
         return sysFail(QStringLiteral("remove container record in ") + bundle, errno);
     m_containers.remove(id);

@@ -155,8 +155,9 @@ public:
     Status writeBundleFile(const QString &id, const QString &name, QByteArrayView data, unsigned mode = 0644);
     // 409 with docker's message when taken; 400 for an invalid name.
     Status rename(const QString &id, const QString &newName);
-    // Deletes the record first (so a crash mid-way leaves no container),
-    // then the bundle directory.
+    // Renames the bundle, record and all, out of containers/ (so the
+    // container is gone at once, also after a crash); its files are deleted
+    // on a background thread (on open() too, for what a stop left).
     Status remove(const QString &id);
 
     // For ImageStore::remove and prune: a container using the image
@@ -169,6 +170,9 @@ private:
     Status writeRecord(const ContainerRecord &record) const;
     class Flusher;
     std::optional<QString> idOfNameLocked(const QString &name) const;
+
+    // Removed containers' directories wait here for the flusher to delete them.
+    QString trashDir() const;
 
     QString m_root;
     mutable QMutex m_mutex;
