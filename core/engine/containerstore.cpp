@@ -684,11 +684,12 @@ Status ContainerStore::writeBundleFile(const QString &id, const QString &name, Q
         if (!m_containers.contains(id))
             return noSuchContainer(id);
     }
-    const QString path = bundlePath(id) + u'/' + name;
-    if (auto ok = replaceFile(path, data, mode); !ok)
-        return ok;
-    m_flusher->schedule(path);
-    return {};
+    // No fsync: these are runtime inputs, rewritten before every start. A
+    // killed berthd finds them in the page cache; after a machine crash no
+    // container runs on them, and the next start writes them again. (Five
+    // background fsyncs per start queued journal commits in front of the
+    // ones create and the record really need.)
+    return replaceFile(bundlePath(id) + u'/' + name, data, mode);
 }
 
 Status ContainerStore::rename(const QString &id, const QString &newName)

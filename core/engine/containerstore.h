@@ -150,8 +150,8 @@ public:
     // before update returns.
     Result<ContainerRecord> update(const QString &id, const std::function<void(ContainerRecord &)> &change);
     // Replaces a runtime input file in the bundle (etc files, shim.json):
-    // atomically, fsync'ed in the background (they are rewritten before
-    // every start; a crash of berthd alone loses nothing of them).
+    // atomically, not fsync'ed (they are rewritten before every start; a
+    // crash of berthd alone loses nothing of them).
     Status writeBundleFile(const QString &id, const QString &name, QByteArrayView data, unsigned mode = 0644);
     // 409 with docker's message when taken; 400 for an invalid name.
     Status rename(const QString &id, const QString &newName);
