@@ -102,8 +102,13 @@ struct HttpParser::Private
     {
         Private *d = of(p);
         d->q->m_inMessage = false;
-        if (d->q->onMessageComplete && d->q->onMessageComplete())
-            http_parser_pause(p, 1);
+        d->q->m_scanningHead = true; // the next message's head follows
+        d->q->m_previous = 0;
+        // Always stop after a message, so that feed() scans the next head
+        // before http-parser reads it; feed() goes on by itself unless the
+        // caller asked for the pause.
+        d->q->m_callerPaused = d->q->onMessageComplete && d->q->onMessageComplete();
+        http_parser_pause(p, 1);
         return 0;
     }
 
@@ -145,28 +150,64 @@ static Error parserError(const http_parser &p)
     return Error(code, std::string("malformed HTTP message: ") + http_errno_description(err));
 }
 
+// A line of the head that starts with a space or a tab continues the
+// previous field's value (obs-fold); http-parser would join the two.
+Status HttpParser::refuseObsFold(const char *data, qsizetype size)
+{
+    for (qsizetype i = 0; i < size && m_scanningHead; ++i) {
+        const char c = data[i];
+        if (m_previous == '\n') {
+            if (c == ' ' || c == '\t')
+                return fail(ErrorCode::Protocol, "malformed HTTP message: a header line is folded onto the previous one (obs-fold)");
+            if (c == '\r' || c == '\n')
+                m_scanningHead = false; // the blank line that ends the head
+        }
+        m_previous = c;
+    }
+    return {};
+}
+
 Result<qsizetype> HttpParser::feed(const char *data, qsizetype size)
 {
     if (size <= 0)
         return 0;
     if (isPaused())
         return 0;
-    const size_t n = http_parser_execute(&d->parser, &Private::settings(), data, size_t(size));
-    const auto err = static_cast<http_errno>(d->parser.http_errno);
-    if (err == HPE_PAUSED)
-        return qsizetype(n);
-    if (err != HPE_OK)
-        return fail(parserError(d->parser));
-    return qsizetype(n);
+    qsizetype done = 0;
+    while (done < size) {
+        if (m_scanningHead) {
+            if (auto s = refuseObsFold(data + done, size - done); !s)
+                return fail(s.error());
+        }
+        m_callerPaused = true; // a pause from onHead is the caller's
+        const size_t n = http_parser_execute(&d->parser, &Private::settings(), data + done, size_t(size - done));
+        done += qsizetype(n);
+        const auto err = static_cast<http_errno>(d->parser.http_errno);
+        if (err == HPE_PAUSED) {
+            if (m_callerPaused)
+                return done;
+            resume(); // the end of a message: scan the next head, then go on
+            if (isUpgrade())
+                return done; // the rest is the raw stream
+            continue;
+        }
+        if (err != HPE_OK)
+            return fail(parserError(d->parser));
+        break; // everything read, or an upgrade began
+    }
+    return done;
 }
 
 Status HttpParser::finish()
 {
     if (isPaused())
         return {};
+    m_callerPaused = true;
     http_parser_execute(&d->parser, &Private::settings(), nullptr, 0);
     const auto err = static_cast<http_errno>(d->parser.http_errno);
-    if (err != HPE_OK && err != HPE_PAUSED)
+    if (err == HPE_PAUSED && !m_callerPaused)
+        resume();
+    else if (err != HPE_OK && err != HPE_PAUSED)
         return fail(parserError(d->parser));
     return {};
 }

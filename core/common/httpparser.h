@@ -31,7 +31,10 @@ struct HttpMessageHead
 
 // Incremental HTTP/1.1 framing on top of Debian's http-parser: feed bytes
 // as they arrive, get the head, the (de-chunked) body and the end of each
-// message through callbacks. Used by berthd for requests and by the client
+// message through callbacks. Refused as malformed, beyond what http-parser
+// refuses (two Content-Lengths, Content-Length with chunked, bad sizes): a
+// header line folded onto the previous one (obs-fold; RFC 9112 5.2 lets a
+// server refuse it, and the checklist's smuggling cases ask it to). Used by berthd for requests and by the client
 // for responses, so both sides agree on one implementation.
 class HttpParser
 {
@@ -80,8 +83,17 @@ public:
 private:
     struct Private;
     std::unique_ptr<Private> d;
+    Status refuseObsFold(const char *data, qsizetype size);
+
     bool m_inMessage = false;
     qsizetype m_headBytes = 0;
+    // Scanning the current head for obsolete line folding: still in the
+    // head, and the byte before the current one.
+    bool m_scanningHead = true;
+    char m_previous = 0;
+    // Whether the pause that ended http_parser_execute() was the caller's
+    // (onHead, onMessageComplete) or feed()'s own after a message.
+    bool m_callerPaused = false;
     friend struct Private;
 };
 

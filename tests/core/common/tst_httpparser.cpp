@@ -293,6 +293,50 @@ private slots:
         QVERIFY(QByteArray::fromStdString(fed.error().message()).startsWith("malformed HTTP message"));
     }
 
+    void foldedHeaderLinesAreRefused_data()
+    {
+        QTest::addColumn<qsizetype>("step");
+        QTest::newRow("whole") << qsizetype(0);
+        QTest::newRow("byte by byte") << qsizetype(1);
+        QTest::newRow("split after the line end") << qsizetype(33);
+    }
+    void foldedHeaderLinesAreRefused()
+    {
+        QFETCH(qsizetype, step);
+        Recorder r(HttpParser::Kind::Request);
+        const auto fed = r.feedAll("GET /_ping HTTP/1.1\r\nX-Folded: a\r\n\tb\r\n\r\n", step);
+        QVERIFY(!fed);
+        QVERIFY(QString::fromStdString(fed.error().message()).contains(QStringLiteral("obs-fold")));
+        QCOMPARE(r.heads.size(), 0);
+    }
+
+    // The check looks at heads only: bodies (with or without a pause after
+    // each message) may hold lines that start with spaces.
+    void indentedBodiesAreNotFolding_data()
+    {
+        QTest::addColumn<bool>("pauseAfterEach");
+        QTest::addColumn<qsizetype>("step");
+        QTest::newRow("no pause, whole") << false << qsizetype(0);
+        QTest::newRow("no pause, 7 bytes at a time") << false << qsizetype(7);
+        QTest::newRow("pause, whole") << true << qsizetype(0);
+        QTest::newRow("pause, byte by byte") << true << qsizetype(1);
+    }
+    void indentedBodiesAreNotFolding()
+    {
+        QFETCH(bool, pauseAfterEach);
+        QFETCH(qsizetype, step);
+        Recorder r(HttpParser::Kind::Request, pauseAfterEach);
+        const QByteArray json = "{\n  \"Image\": \"busybox\",\n\t\"Cmd\": []\n}";
+        const QByteArray request = "POST /containers/create HTTP/1.1\r\nContent-Length: " + QByteArray::number(json.size())
+                                   + "\r\n\r\n" + json;
+        const QByteArray chunked = "POST /build HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                   + QByteArray::number(json.size(), 16) + "\r\n" + json + "\r\n0\r\n\r\n";
+        const auto fed = r.feedAll(request + chunked + request, step);
+        QVERIFY2(fed, fed ? "" : fed.error().toString().c_str());
+        QCOMPARE(r.completed, 3);
+        QCOMPARE(r.bodies, (QList<QByteArray>{json, json, json}));
+    }
+
     void truncatedMessageIsAnErrorAtFinish()
     {
         Recorder r(HttpParser::Kind::Request);

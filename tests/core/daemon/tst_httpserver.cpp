@@ -372,6 +372,21 @@ private slots:
             << QByteArray("POST /test/body HTTP/1.1\r\nContent-Length: abc\r\n\r\n") << 400;
         QTest::newRow("bad header")
             << QByteArray("GET /_ping HTTP/1.1\r\nBad Header\r\n\r\n") << 400;
+        // Request smuggling shapes (security-checklist.md 4.D.20): each one a 400 and a close.
+        QTest::newRow("content-length and chunked")
+            << QByteArray("POST /test/body HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n") << 400;
+        QTest::newRow("chunked and content-length")
+            << QByteArray("POST /test/body HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n") << 400;
+        QTest::newRow("two content-lengths")
+            << QByteArray("POST /test/body HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!") << 400;
+        QTest::newRow("negative content-length")
+            << QByteArray("POST /test/body HTTP/1.1\r\nContent-Length: -1\r\n\r\n") << 400;
+        QTest::newRow("overflowing content-length")
+            << QByteArray("POST /test/body HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n") << 400;
+        QTest::newRow("chunk size overflow")
+            << QByteArray("POST /test/body HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n") << 400;
+        QTest::newRow("obs-fold")
+            << QByteArray("GET /_ping HTTP/1.1\r\nX-Folded: a\r\n b\r\n\r\n") << 400;
         QTest::newRow("head over 1 MiB")
             << (QByteArray("GET /_ping HTTP/1.1\r\nX-Big: ") + QByteArray(1100 * 1024, 'a') + "\r\n\r\n") << 431;
         QTest::newRow("body over cap by length")
