@@ -217,7 +217,12 @@ int runNetworkRemove(Context &context, const ParsedArgs &args)
         }
         context.out() << name << Qt::endl;
     }
-    return failed ? 1 : 0;
+    if (failed) {
+        // docker 28's network rm ends its error lines with the status error's text.
+        context.err() << "exit status 1" << Qt::endl;
+        return 1;
+    }
+    return 0;
 }
 
 int runNetworkCreate(Context &context, const ParsedArgs &args)
