@@ -6,6 +6,7 @@
 #include <common/errortext.h>
 #include <common/eventmodel.h>
 #include <common/notificationbar.h>
+#include <common/vectoricon.h>
 #include <containers/containerspage.h>
 #include <editor/buildpage.h>
 #include <images/imagespage.h>
@@ -61,20 +62,20 @@ MainWindow::MainWindow(EngineConnection *connection, const SyntaxHighlighting *h
     {
         QWidget *page;
         QString name;
-        QStyle::StandardPixmap icon;
+        QIcon icon; // drawn at the screen's pixel ratio
     };
     const Area areas[] = {
-        {containers, tr("Containers"), QStyle::SP_ComputerIcon},
-        {images, tr("Images"), QStyle::SP_DriveHDIcon},
-        {m_buildPage, tr("Build"), QStyle::SP_FileIcon},
-        {settings, tr("Settings"), QStyle::SP_FileDialogDetailedView},
+        {containers, tr("Containers"), VectorIcon::containers()},
+        {images, tr("Images"), VectorIcon::images()},
+        {m_buildPage, tr("Build"), VectorIcon::build()},
+        {settings, tr("Settings"), VectorIcon::settings()},
     };
 
     auto *goMenu = menuBar()->addMenu(tr("&Go"));
     for (int i = 0; i < PageCount; ++i) {
         const Area &area = areas[i];
         m_pages->addWidget(area.page);
-        auto *item = new QListWidgetItem(style()->standardIcon(area.icon), area.name, m_navigation);
+        auto *item = new QListWidgetItem(area.icon, area.name, m_navigation);
         const QKeySequence shortcut(QKeyCombination(Qt::ControlModifier, Qt::Key(Qt::Key_1 + i)));
         //: Navigation entry tooltip: %1 area name, %2 its shortcut
         item->setToolTip(tr("%1 (%2)").arg(area.name, shortcut.toString(QKeySequence::NativeText)));

@@ -1,6 +1,7 @@
 #include "containerlistmodel.h"
 
 #include <common/displayformat.h>
+#include <common/vectoricon.h>
 
 #include <QColor>
 #include <QDateTime>
@@ -8,7 +9,6 @@
 #include <QIcon>
 #include <QLocale>
 #include <QPainter>
-#include <QPixmap>
 #include <QSet>
 
 namespace Berth::Gui {
@@ -42,20 +42,19 @@ QIcon stateIcon(const ContainerSummary &c, QHash<QRgb, QIcon> &cache)
     auto it = cache.constFind(key);
     if (it != cache.constEnd())
         return *it;
-    QPixmap pixmap(12, 12);
-    pixmap.fill(Qt::transparent);
-    QPainter painter(&pixmap);
-    painter.setRenderHint(QPainter::Antialiasing);
-    if (ring) {
-        painter.setPen(QPen(color, 2));
-        painter.setBrush(Qt::NoBrush);
-    } else {
-        painter.setPen(Qt::NoPen);
-        painter.setBrush(color);
-    }
-    painter.drawEllipse(QRectF(1.5, 1.5, 9, 9));
-    painter.end();
-    return *cache.insert(key, QIcon(pixmap));
+    // Drawn at the size and pixel ratio it is shown at (sharp on high DPI).
+    const QIcon icon = VectorIcon::make([ring](QPainter &painter, const QRectF &box, const QColor &color) {
+        const qreal side = box.width();
+        if (ring) {
+            painter.setPen(QPen(color, side / 6.0));
+            painter.setBrush(Qt::NoBrush);
+        } else {
+            painter.setPen(Qt::NoPen);
+            painter.setBrush(color);
+        }
+        painter.drawEllipse(box.adjusted(side * 0.125, side * 0.125, -side * 0.125, -side * 0.125));
+    }, color);
+    return *cache.insert(key, icon);
 }
 
 bool hasProcess(const ContainerSummary &c)

@@ -107,7 +107,17 @@ ContainersPage::ContainersPage(EngineConnection *connection, QAbstractItemModel 
     m_renameAction = toolbar->addAction(tr("Rename…"));
     m_removeAction = toolbar->addAction(tr("Remove"));
     m_removeAction->setShortcut(QKeySequence::Delete);
-    m_removeAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    // Every action has a key (issue 7: the page works without a mouse);
+    // they apply while the focus is on this page.
+    m_runAction->setShortcut(QKeySequence::New);
+    m_startAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
+    m_stopAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_X));
+    m_restartAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+    m_killAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_K));
+    m_renameAction->setShortcut(QKeySequence(Qt::Key_F2));
+    for (QAction *action : {m_runAction, m_startAction, m_stopAction, m_restartAction, m_killAction, m_renameAction,
+                            m_removeAction})
+        action->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     connect(m_runAction, &QAction::triggered, this, [this] { askRun(); });
     connect(m_startAction, &QAction::triggered, this, [this] { startContainers(selectedIds()); });
     connect(m_stopAction, &QAction::triggered, this, [this] { stopContainers(selectedIds()); });

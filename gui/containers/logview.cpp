@@ -47,6 +47,9 @@ LogView::LogView(QWidget *parent)
     m_follow->setChecked(true);
     m_timestamps = new QCheckBox(tr("Timestamps"), this);
     m_timestamps->setObjectName(QStringLiteral("logTimestamps"));
+    // Keys for the two switches (issue 7: the view works without a mouse).
+    m_follow->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F));
+    m_timestamps->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_T));
     m_since = new QComboBox(this);
     m_since->setObjectName(QStringLiteral("logSince"));
     m_since->setAccessibleName(tr("Since"));

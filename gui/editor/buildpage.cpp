@@ -59,7 +59,9 @@ BuildPage::BuildPage(const SyntaxHighlighting *highlighting, QWidget *parent)
     saveAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     connect(saveAction, &QAction::triggered, this, &BuildPage::save);
     auto *saveAsAction = toolBar->addAction(tr("Save &As…"));
-    saveAsAction->setShortcut(QKeySequence::SaveAs);
+    // Some platforms (offscreen, plain X without a desktop theme) bind no
+    // key to SaveAs: Ctrl+Shift+S then, as GNOME and KDE have it.
+    saveAsAction->setShortcut(QKeySequence::keyBindings(QKeySequence::SaveAs).value(0, QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S)));
     saveAsAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     connect(saveAsAction, &QAction::triggered, this, &BuildPage::saveAs);
     addActions({openAction, saveAction, saveAsAction});

@@ -87,6 +87,15 @@ ImagesPage::ImagesPage(EngineConnection *connection, QAbstractItemModel *events,
     loadAction->setToolTip(tr("Load images from an archive made by “docker save”"));
     m_saveAction = toolbar->addAction(tr("Save…"));
     m_saveAction->setToolTip(tr("Save the selected images to an archive"));
+    // Every action has a key (issue 7: the page works without a mouse).
+    m_runAction->setShortcut(QKeySequence::New);
+    m_tagAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
+    pruneAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Delete));
+    importAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_I));
+    loadAction->setShortcut(QKeySequence::Open);
+    m_saveAction->setShortcut(QKeySequence::Save);
+    for (QAction *action : {m_runAction, m_tagAction, pruneAction, importAction, loadAction, m_saveAction})
+        action->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     toolbar->addSeparator();
     auto *pullAction = toolbar->addAction(tr("Pull…"));
     pullAction->setObjectName(QStringLiteral("pullAction"));

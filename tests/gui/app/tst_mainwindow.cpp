@@ -27,6 +27,7 @@
 #include <QStyleFactory>
 #include <QTabWidget>
 #include <QTableView>
+#include <QToolBar>
 
 #include <QDir>
 #include <QFile>
@@ -374,6 +375,21 @@ private slots:
         QVERIFY(rootLabel);
         QTRY_VERIFY_WITH_TIMEOUT(!rootLabel->text().isEmpty(), 10000);
 
+        // Every toolbar action of every page has a key, and no two actions
+        // of one page share one.
+        for (int page = 0; page < MainWindow::PageCount; ++page) {
+            QSet<QString> keys;
+            for (QToolBar *toolbar : window.page(page)->findChildren<QToolBar *>()) {
+                for (QAction *action : toolbar->actions()) {
+                    if (action->isSeparator() || action->text().isEmpty() || !action->isVisible())
+                        continue;
+                    const QString key = action->shortcut().toString();
+                    QVERIFY2(!key.isEmpty(), qPrintable(QStringLiteral("page %1: \"%2\" has no shortcut").arg(page).arg(action->text())));
+                    QVERIFY2(!keys.contains(key), qPrintable(QStringLiteral("page %1: %2 is taken twice").arg(page).arg(key)));
+                    keys.insert(key);
+                }
+            }
+        }
         auto *navigation = window.findChild<QListWidget *>(QStringLiteral("navigation"));
         QVERIFY(navigation);
         QCOMPARE(navigation->item(0)->text(), QStringLiteral("컨테이너"));
@@ -422,8 +438,12 @@ private slots:
         QCOMPARE(r.exitCode, 3);
 
         const QString platform = QGuiApplication::platformName();
+        // QT_SCALE_FACTOR=2 (gui.app.mainwindow.hidpi): the same views at
+        // device pixel ratio 2, into a "dpr2" subdirectory.
+        const qreal ratio = qApp->devicePixelRatio();
         const QString dir = QStringLiteral(BERTH_ARTIFACTS_DIR)
-                            + (platform == QLatin1String("offscreen") ? QString() : QLatin1Char('/') + platform);
+                            + (platform == QLatin1String("offscreen") ? QString() : QLatin1Char('/') + platform)
+                            + (ratio > 1 ? QStringLiteral("/dpr%1").arg(ratio) : QString());
         QDir().mkpath(dir);
         const QPalette original = QApplication::palette();
         QStringList problems;
@@ -460,7 +480,7 @@ private slots:
                     }
                     const QImage back(path);
                     const PictureStats stats = pictureStats(back);
-                    if (back.isNull() || back.width() < 800 || stats.colours < 16)
+                    if (back.isNull() || back.width() < 800 * ratio || stats.colours < 16)
                         problems << QStringLiteral("%1: unreadable or blank (%2 colours)").arg(path).arg(stats.colours);
                     else if ((theme == QLatin1String("dark")) != (stats.lightness < 110))
                         problems << QStringLiteral("%1: mean lightness %2 does not match the %3 palette").arg(path).arg(stats.lightness).arg(theme);
@@ -521,6 +541,21 @@ private slots:
                          MainWindow::ContainersPageIndex}) {
             QTest::keyClick(&window, Qt::Key(Qt::Key_1 + page), Qt::ControlModifier);
             QTRY_COMPARE(window.currentPage(), page);
+        }
+        // Every toolbar action of every page has a key, and no two actions
+        // of one page share one.
+        for (int page = 0; page < MainWindow::PageCount; ++page) {
+            QSet<QString> keys;
+            for (QToolBar *toolbar : window.page(page)->findChildren<QToolBar *>()) {
+                for (QAction *action : toolbar->actions()) {
+                    if (action->isSeparator() || action->text().isEmpty() || !action->isVisible())
+                        continue;
+                    const QString key = action->shortcut().toString();
+                    QVERIFY2(!key.isEmpty(), qPrintable(QStringLiteral("page %1: \"%2\" has no shortcut").arg(page).arg(action->text())));
+                    QVERIFY2(!keys.contains(key), qPrintable(QStringLiteral("page %1: %2 is taken twice").arg(page).arg(key)));
+                    keys.insert(key);
+                }
+            }
         }
         auto *navigation = window.findChild<QListWidget *>(QStringLiteral("navigation"));
         QVERIFY(navigation);

@@ -355,6 +355,13 @@ private slots:
         QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, third.center());
         QCOMPARE(list->currentIndex().row(), 2);
         QCOMPARE(list->indexAt(third.center()).row(), 2);
+        // The switches have keys too.
+        QTest::keyClick(list, Qt::Key_T, Qt::ControlModifier | Qt::ShiftModifier);
+        QTRY_VERIFY(view.timestampsBox()->isChecked());
+        QVERIFY(view.model()->showTimestamps());
+        QTest::keyClick(list, Qt::Key_F, Qt::ControlModifier | Qt::ShiftModifier);
+        QTRY_VERIFY(view.followBox()->isChecked());
+        QTRY_COMPARE(list->verticalScrollBar()->value(), list->verticalScrollBar()->maximum());
     }
 };
 

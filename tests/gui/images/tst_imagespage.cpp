@@ -14,15 +14,20 @@
 #include <images/imagespage.h>
 #include <images/layerprogressmodel.h>
 #include <images/logindialog.h>
+#include <images/pulldialog.h>
 #include <support/commandrunner.h>
 #include <support/daemonprocess.h>
 #include <support/privatehelper.h>
 
+#include <QAbstractButton>
+#include <QAction>
 #include <QAbstractItemModelTester>
 #include <QDir>
+#include <QDirIterator>
 #include <QFileInfo>
 #include <QLabel>
 #include <QPointer>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QSortFilterProxyModel>
@@ -31,6 +36,7 @@
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 #include <cerrno>
 #include <memory>
@@ -147,6 +153,36 @@ private:
     static Status transferResult(const QSignalSpy &finished, int index)
     {
         return finished.at(index).at(1).value<Status>();
+    }
+
+    // Every file and directory under berthd's root with its size: the
+    // store's whole state (images, layers, blobs, temporary files).
+    static QStringList listing(const QString &root)
+    {
+        QStringList entries;
+        QDirIterator it(root, QDir::AllEntries | QDir::Hidden | QDir::System | QDir::NoDotAndDotDot,
+                        QDirIterator::Subdirectories);
+        while (it.hasNext()) {
+            it.next();
+            const QFileInfo info = it.fileInfo();
+            const QString path = QDir(root).relativeFilePath(info.filePath());
+            entries.append(info.isDir() && !info.isSymLink() ? path + QLatin1Char('/')
+                                                              : QStringLiteral("%1 %2").arg(path).arg(info.size()));
+        }
+        entries.sort();
+        return entries;
+    }
+
+    static QString difference(const QStringList &before, const QStringList &after)
+    {
+        QStringList lines;
+        for (const QString &entry : after)
+            if (!before.contains(entry))
+                lines.append(QStringLiteral("+ ") + entry);
+        for (const QString &entry : before)
+            if (!after.contains(entry))
+                lines.append(QStringLiteral("- ") + entry);
+        return lines.join(QLatin1Char('\n'));
     }
     QString m_tar;
 
@@ -433,6 +469,109 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 5, 10000);
         QVERIFY(!transferResult(finished, 4));
         m_page->removeImages({reference}, false);
+        m_registry->stop(5000);
+        m_registry.reset();
+    }
+
+    // A pull started from the Pull dialog and cancelled with the progress
+    // panel's Cancel while its large layer downloads leaves berthd's store
+    // exactly as it was: its root listed before and after holds no new
+    // image, layer, blob or temporary file. The same pull then completes.
+    void aCancelledPullLeavesBerthdsStoreAsItWas()
+    {
+        for (const char *tool : {"docker-registry", "htpasswd"})
+            if (QStandardPaths::findExecutable(QString::fromLatin1(tool)).isEmpty())
+                QSKIP(qPrintable(QStringLiteral("%1 is not installed").arg(QString::fromLatin1(tool))));
+        if (!m_registry)
+            QVERIFY2(startRegistry(), m_registry ? qPrintable(m_registry->log()) : "could not start docker-registry");
+        const QString server = QStringLiteral("127.0.0.1:%1").arg(m_registryPort);
+        const QString reference = server + QStringLiteral("/gui/large:v1");
+        const Client::CredentialStore store(m_tmp->filePath(QStringLiteral("berth-config/config.json")),
+                                            m_tmp->filePath(QStringLiteral("docker-config/config.json")));
+        const Status stored = Client::CredentialStore(store).store(server, QStringLiteral("berth"), QStringLiteral("gui-secret"));
+        QVERIFY2(stored, stored ? "" : stored.error().toString().c_str());
+        m_page->setCredentialStore(store);
+        m_page->setInteractiveLogin(false);
+
+        // busybox plus 160 MiB that does not compress: one large layer.
+        const QString tree = m_tmp->filePath(QStringLiteral("large-tree"));
+        const QString tar = m_tmp->filePath(QStringLiteral("large.tar"));
+        QDir().mkpath(tree);
+        const CommandRunner runner(QProcessEnvironment::systemEnvironment(), 120000);
+        const CommandResult made = runner.run(QStringLiteral("bash"), {QStringLiteral("-c"),
+            QStringLiteral("set -e; tar -xf \"$1\" -C \"$2\"; head -c 167772160 /dev/urandom > \"$2/large.bin\"; "
+                           "tar -cf \"$3\" -C \"$2\" .; rm -rf \"$2\""),
+            QStringLiteral("bash"), m_tar, tree, tar});
+        QVERIFY2(made.exitCode == 0, qPrintable(made.describe()));
+        const Status imported = finish(m_page->importFile(tar, QStringLiteral("gui-large-source:latest")));
+        QVERIFY2(imported, imported ? "" : imported.error().toString().c_str());
+        QFile::remove(tar);
+        m_page->tagImage(QStringLiteral("gui-large-source:latest"), reference);
+        QTRY_VERIFY_WITH_TIMEOUT(m_page->model()->rowOf(reference) >= 0, 10000);
+        QSignalSpy started(m_page.get(), &ImagesPage::registryTransferStarted);
+        QSignalSpy finished(m_page.get(), &ImagesPage::registryTransferFinished);
+        m_page->pushImage(reference);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 240000);
+        const Status pushed = transferResult(finished, 0);
+        QVERIFY2(pushed, pushed ? "" : pushed.error().toString().c_str());
+        m_page->removeImages({reference, QStringLiteral("gui-large-source:latest")}, false);
+        QTRY_VERIFY_WITH_TIMEOUT(m_page->model()->rowOf(reference) < 0
+                                     && m_page->model()->rowOf(QStringLiteral("gui-large-source:latest")) < 0, 20000);
+        QTest::qWait(500); // let the removal settle on disk
+        const QStringList before = listing(m_helper->root());
+        QVERIFY(!before.isEmpty());
+
+        QPointer<Client::RegistryTransfer> pullGuard;
+        const QMetaObject::Connection watching = connect(m_page.get(), &ImagesPage::registryTransferStarted, this,
+                                                         [&pullGuard](Client::RegistryTransfer *transfer) { pullGuard = transfer; });
+        const auto unwatch = qScopeGuard([watching] { QObject::disconnect(watching); });
+        // The Pull dialog, filled in and accepted as a user would.
+        QTimer::singleShot(0, this, [this, reference] {
+            auto *dialog = m_page->findChild<PullDialog *>();
+            QVERIFY(dialog);
+            dialog->setReference(reference);
+            dialog->accept();
+        });
+        auto *pullAction = m_page->findChild<QAction *>(QStringLiteral("pullAction"));
+        QVERIFY(pullAction);
+        pullAction->trigger(); // the toolbar's Pull… (Ctrl+Shift+P)
+        QTRY_COMPARE_WITH_TIMEOUT(started.size(), 2, 10000);
+        QVERIFY(pullGuard);
+        // Cancel once the large layer is under way, not finished.
+        auto downloading = [&pullGuard] {
+            if (!pullGuard)
+                return false;
+            for (const Client::LayerProgress &layer : pullGuard->layers())
+                if (!layer.done && layer.current > 0 && layer.total > 100 * 1024 * 1024 && layer.current < layer.total / 2)
+                    return true;
+            return false;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(downloading() || finished.size() > 1, 60000);
+        QCOMPARE(finished.size(), 1); // still running
+        // The listing sees the pull's files: the comparison below can fail.
+        QTRY_VERIFY_WITH_TIMEOUT(listing(m_helper->root()) != before || finished.size() > 1, 30000);
+        QCOMPARE(finished.size(), 1);
+        QAbstractButton *cancel = nullptr;
+        for (QAbstractButton *button : m_page->progressPanel()->findChildren<QAbstractButton *>(QStringLiteral("transferCancel")))
+            if (button->isVisible())
+                cancel = button; // the newest row's
+        QVERIFY(cancel);
+        QTest::mouseClick(cancel, Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 2, 20000);
+        QCOMPARE(transferResult(finished, 1).error().sysErrno(), ECANCELED);
+        // berthd sees the client go and removes what it stored.
+        QTRY_VERIFY2_WITH_TIMEOUT(listing(m_helper->root()) == before,
+                                  qPrintable(difference(before, listing(m_helper->root()))), 30000);
+        QCOMPARE(m_page->model()->rowOf(reference), -1);
+
+        // Pulled again, to completion.
+        m_page->pullImage(reference);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 3, 240000);
+        const Status pulled = transferResult(finished, 2);
+        QVERIFY2(pulled, pulled ? "" : pulled.error().toString().c_str());
+        QTRY_VERIFY_WITH_TIMEOUT(m_page->model()->rowOf(reference) >= 0, 10000);
+        m_page->removeImages({reference}, false);
+        QTRY_VERIFY_WITH_TIMEOUT(m_page->model()->rowOf(reference) < 0, 20000);
         m_registry->stop(5000);
         m_registry.reset();
     }
