@@ -76,6 +76,7 @@ QList<OptionSpec> containerCreateOptions(bool forRun)
     o << valueOption("log-opt", 0, "list", "Log driver options", OptionSpec::Kind::List);
     o << valueOption("memory", 'm', "bytes", "Memory limit");
     o << valueOption("memory-swap", 0, "bytes", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap");
+    o << valueOption("mount", 0, "mount", "Attach a filesystem mount to the container", OptionSpec::Kind::List);
     o << valueOption("name", 0, "string", "Assign a name to the container");
     o << valueOption("network", 0, "network", "Connect a container to a network");
     OptionSpec net = valueOption("net", 0, "network", "Connect a container to a network");
@@ -251,6 +252,189 @@ Result<VolumeSpec> parseVolumeSpec(const QString &spec)
     return v;
 }
 
+namespace {
+
+// strconv.ParseBool.
+std::optional<bool> parseGoBool(const QString &text)
+{
+    static const QStringList yes{QStringLiteral("1"), QStringLiteral("t"), QStringLiteral("T"), QStringLiteral("TRUE"),
+                                 QStringLiteral("true"), QStringLiteral("True")};
+    static const QStringList no{QStringLiteral("0"), QStringLiteral("f"), QStringLiteral("F"), QStringLiteral("FALSE"),
+                                QStringLiteral("false"), QStringLiteral("False")};
+    if (yes.contains(text))
+        return true;
+    if (no.contains(text))
+        return false;
+    return std::nullopt;
+}
+
+// encoding/csv's reading of one record: fields split on ',', a field may
+// be quoted ("a,b" and "" for a quote inside).
+Result<QStringList> csvFields(const QString &line)
+{
+    QStringList fields;
+    QString field;
+    bool quoted = false, wasQuoted = false;
+    for (qsizetype i = 0; i < line.size(); ++i) {
+        const QChar c = line.at(i);
+        if (quoted) {
+            if (c == u'"') {
+                if (i + 1 < line.size() && line.at(i + 1) == u'"') {
+                    field += u'"';
+                    ++i;
+                } else {
+                    quoted = false;
+                }
+            } else {
+                field += c;
+            }
+        } else if (c == u'"' && field.isEmpty() && !wasQuoted) {
+            quoted = wasQuoted = true;
+        } else if (c == u',') {
+            fields << field;
+            field.clear();
+            wasQuoted = false;
+        } else if (c == u'"') {
+            return fail(ErrorCode::InvalidArgument, "parse error on line 1, column " + std::to_string(i + 1)
+                                                        + ": bare \" in non-quoted-field");
+        } else {
+            field += c;
+        }
+    }
+    if (quoted)
+        return fail(ErrorCode::InvalidArgument, "parse error on line 1, column " + std::to_string(line.size() + 1)
+                                                    + ": extraneous or missing \" in quoted-field");
+    fields << field;
+    return fields;
+}
+
+} // namespace
+
+Result<QJsonObject> parseMountSpec(const QString &spec)
+{
+    auto fields = csvFields(spec);
+    if (!fields)
+        return fail(fields.error());
+    auto bad = [](const QString &message) { return fail(ErrorCode::InvalidArgument, message.toStdString()); };
+    QString type = QStringLiteral("volume");
+    QString source, target, consistency;
+    std::optional<bool> readOnly;
+    QJsonObject bind, volume, tmpfs, driver, labels, driverOptions;
+    bool hasBind = false, hasVolume = false, hasTmpfs = false;
+    auto setOnMap = [](QJsonObject &map, const QString &value) {
+        const qsizetype eq = value.indexOf(u'=');
+        map.insert(eq < 0 ? value : value.left(eq), eq < 0 ? QString() : value.mid(eq + 1));
+    };
+    for (const QString &field : std::as_const(*fields)) {
+        const qsizetype eq = field.indexOf(u'=');
+        const QString key = (eq < 0 ? field : field.left(eq)).toLower();
+        const QString value = eq < 0 ? QString() : field.mid(eq + 1);
+        if (eq < 0) {
+            if (key == QLatin1String("readonly") || key == QLatin1String("ro")) {
+                readOnly = true;
+            } else if (key == QLatin1String("volume-nocopy")) {
+                volume.insert(QStringLiteral("NoCopy"), true);
+                hasVolume = true;
+            } else if (key == QLatin1String("bind-nonrecursive")) {
+                bind.insert(QStringLiteral("NonRecursive"), true);
+                hasBind = true;
+            } else {
+                return bad(QStringLiteral("invalid field '%1' must be a key=value pair").arg(field));
+            }
+            continue;
+        }
+        if (key == QLatin1String("type")) {
+            type = value.toLower();
+        } else if (key == QLatin1String("source") || key == QLatin1String("src")) {
+            source = value;
+            if (value == QLatin1String(".") || value.startsWith(QLatin1String("./")))
+                source = QDir::cleanPath(QDir::current().absoluteFilePath(value));
+        } else if (key == QLatin1String("target") || key == QLatin1String("dst") || key == QLatin1String("destination")) {
+            target = value;
+        } else if (key == QLatin1String("readonly") || key == QLatin1String("ro")) {
+            readOnly = parseGoBool(value);
+            if (!readOnly)
+                return bad(QStringLiteral("invalid value for %1: %2").arg(key, value));
+        } else if (key == QLatin1String("consistency")) {
+            consistency = value.toLower();
+        } else if (key == QLatin1String("bind-propagation")) {
+            bind.insert(QStringLiteral("Propagation"), value.toLower());
+            hasBind = true;
+        } else if (key == QLatin1String("bind-nonrecursive")) {
+            const auto b = parseGoBool(value);
+            if (!b)
+                return bad(QStringLiteral("invalid value for %1: %2").arg(key, value));
+            bind.insert(QStringLiteral("NonRecursive"), *b);
+            hasBind = true;
+        } else if (key == QLatin1String("volume-subpath")) {
+            volume.insert(QStringLiteral("Subpath"), value);
+            hasVolume = true;
+        } else if (key == QLatin1String("volume-nocopy")) {
+            const auto b = parseGoBool(value);
+            if (!b)
+                return bad(QStringLiteral("invalid value for volume-nocopy: %1").arg(value));
+            volume.insert(QStringLiteral("NoCopy"), *b);
+            hasVolume = true;
+        } else if (key == QLatin1String("volume-label")) {
+            setOnMap(labels, value);
+            hasVolume = true;
+        } else if (key == QLatin1String("volume-driver")) {
+            driver.insert(QStringLiteral("Name"), value);
+            hasVolume = true;
+        } else if (key == QLatin1String("volume-opt")) {
+            setOnMap(driverOptions, value);
+            hasVolume = true;
+        } else if (key == QLatin1String("tmpfs-size")) {
+            auto size = parseRamSize(value);
+            if (!size)
+                return bad(QStringLiteral("invalid value for %1: %2").arg(key, value));
+            tmpfs.insert(QStringLiteral("SizeBytes"), *size);
+            hasTmpfs = true;
+        } else if (key == QLatin1String("tmpfs-mode")) {
+            bool ok = false;
+            const qulonglong mode = value.toULongLong(&ok, 8);
+            if (!ok || mode > 0xffffffffULL)
+                return bad(QStringLiteral("invalid value for %1: %2").arg(key, value));
+            tmpfs.insert(QStringLiteral("Mode"), qint64(mode));
+            hasTmpfs = true;
+        } else {
+            return bad(QStringLiteral("unexpected key '%1' in '%2'").arg(key, field));
+        }
+    }
+    if (type.isEmpty())
+        return bad(QStringLiteral("type is required"));
+    if (target.isEmpty())
+        return bad(QStringLiteral("target is required"));
+    if (hasVolume && type != QLatin1String("volume"))
+        return bad(QStringLiteral("cannot mix 'volume-*' options with mount type '%1'").arg(type));
+    if (hasBind && type != QLatin1String("bind"))
+        return bad(QStringLiteral("cannot mix 'bind-*' options with mount type '%1'").arg(type));
+    if (hasTmpfs && type != QLatin1String("tmpfs"))
+        return bad(QStringLiteral("cannot mix 'tmpfs-*' options with mount type '%1'").arg(type));
+    QJsonObject m{{QStringLiteral("Type"), type}, {QStringLiteral("Target"), target}};
+    if (!source.isEmpty())
+        m.insert(QStringLiteral("Source"), source);
+    if (readOnly.value_or(false))
+        m.insert(QStringLiteral("ReadOnly"), true);
+    if (!consistency.isEmpty())
+        m.insert(QStringLiteral("Consistency"), consistency);
+    if (hasBind)
+        m.insert(QStringLiteral("BindOptions"), bind);
+    if (hasVolume) {
+        if (!labels.isEmpty())
+            volume.insert(QStringLiteral("Labels"), labels);
+        if (!driver.isEmpty() || !driverOptions.isEmpty()) {
+            if (!driverOptions.isEmpty())
+                driver.insert(QStringLiteral("Options"), driverOptions);
+            volume.insert(QStringLiteral("DriverConfig"), driver);
+        }
+        m.insert(QStringLiteral("VolumeOptions"), volume);
+    }
+    if (hasTmpfs)
+        m.insert(QStringLiteral("TmpfsOptions"), tmpfs);
+    return m;
+}
+
 std::expected<CreateSpec, OptionError> buildCreateSpec(const ParsedArgs &args, bool forRun, const EnvLookup &lookup,
                                                        std::optional<std::pair<int, int>> consoleSize)
 {
@@ -360,6 +544,13 @@ std::expected<CreateSpec, OptionError> buildCreateSpec(const ParsedArgs &args, b
             bind = QDir::cleanPath(QDir::current().absoluteFilePath(parsed->source)) + v.mid(colon);
         }
         binds << bind;
+    }
+    QJsonArray mountList;
+    for (const QString &m : args.values(QStringLiteral("mount"))) {
+        auto parsed = parseMountSpec(m);
+        if (!parsed)
+            return badValue(m, QStringLiteral("--mount"), QString::fromStdString(parsed.error().message()));
+        mountList.append(*parsed);
     }
     QJsonObject tmpfs;
     for (const QString &t : args.values(QStringLiteral("tmpfs"))) {
@@ -502,6 +693,8 @@ std::expected<CreateSpec, OptionError> buildCreateSpec(const ParsedArgs &args, b
     h.insert(QStringLiteral("SecurityOpt"), listOrNull(args.values(QStringLiteral("security-opt"))));
     if (!tmpfs.isEmpty())
         h.insert(QStringLiteral("Tmpfs"), tmpfs);
+    if (!mountList.isEmpty())
+        h.insert(QStringLiteral("Mounts"), mountList);
     h.insert(QStringLiteral("UTSMode"), QString());
     h.insert(QStringLiteral("UsernsMode"), QString());
     h.insert(QStringLiteral("ShmSize"), shmSize);

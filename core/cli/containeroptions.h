@@ -72,4 +72,12 @@ struct VolumeSpec
 };
 Result<VolumeSpec> parseVolumeSpec(const QString &spec);
 
+// One --mount value (docker's opts.MountOpt): CSV key=value fields (type,
+// source|src, target|dst|destination, readonly|ro, bind-propagation,
+// bind-nonrecursive, volume-nocopy, volume-label, volume-driver, volume-opt,
+// volume-subpath, tmpfs-size, tmpfs-mode, consistency) as a
+// HostConfig.Mounts entry. The error is docker's text (shown after
+// 'invalid argument "..." for "--mount" flag: ').
+Result<QJsonObject> parseMountSpec(const QString &spec);
+
 } // namespace Berth::Cli

@@ -229,8 +229,10 @@ int runVolumePrune(Context &context, const ParsedArgs &args)
     if (!filters)
         return filters.error();
     const bool all = args.flag(QStringLiteral("all"));
-    if (all)
-        filters->insert(QStringLiteral("all"), QJsonObject{{QStringLiteral("true"), true}});
+    // docker 28's default (anonymous volumes only) said explicitly: berthd
+    // speaks API 1.41, where an absent filter means every unused volume.
+    if (!filters->contains(QStringLiteral("all")))
+        filters->insert(QStringLiteral("all"), QJsonObject{{all ? QStringLiteral("true") : QStringLiteral("false"), true}});
     if (!args.flag(QStringLiteral("force"))) {
         const QString warning = all ? QStringLiteral("WARNING! This will remove all local volumes not used by at least one container.\nAre you sure you want to continue?")
                                     : QStringLiteral("WARNING! This will remove anonymous local volumes not used by at least one container.\nAre you sure you want to continue?");

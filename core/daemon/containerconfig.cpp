@@ -1,5 +1,7 @@
 #include "containerconfig.h"
 
+#include "mountconfig.h"
+
 #include <QDir>
 #include <QFileInfo>
 #include <QJsonArray>
@@ -114,60 +116,17 @@ bool isNullOrEmptyArray(const QJsonValue &v)
     return v.isNull() || v.isUndefined() || (v.isArray() && v.toArray().isEmpty());
 }
 
-struct BindSpec
+// Config.Volumes: the request's plus the image's (dockerd's merge); null
+// when neither has any.
+QJsonValue mergedVolumes(const QJsonValue &request, const QJsonValue &image)
 {
-    QString source;
-    QString destination;
-    bool readOnly = false;
-    bool named = false;
-    QString mode;
-};
-
-Result<BindSpec> parseBind(const QString &spec)
-{
-    const QStringList parts = spec.split(u':');
-    auto bad = [&] { return invalid(QStringLiteral("invalid volume specification: '%1'").arg(spec)); };
-    if (parts.size() < 2 || parts.size() > 3)
-        return bad();
-    BindSpec b;
-    b.source = parts.at(0);
-    b.destination = parts.at(1);
-    if (b.source.isEmpty() || b.destination.isEmpty())
-        return bad();
-    if (!b.destination.startsWith(u'/'))
-        return invalid(QStringLiteral("invalid volume specification: '%1': invalid mount config for type \"%2\": "
-                                      "invalid mount path: '%3' mount path must be absolute")
-                           .arg(spec, b.source.startsWith(u'/') ? QStringLiteral("bind") : QStringLiteral("volume"),
-                                b.destination));
-    if (b.destination == QLatin1String("/"))
-        return invalid(QStringLiteral("invalid volume specification: '%1': invalid mount config for type \"bind\": "
-                                      "invalid specification: destination can't be '/'").arg(spec));
-    if (parts.size() == 3) {
-        b.mode = parts.at(2);
-        for (const QString &opt : b.mode.split(u',')) {
-            if (opt == QLatin1String("ro"))
-                b.readOnly = true;
-            else if (opt == QLatin1String("rw") || opt == QLatin1String("z") || opt == QLatin1String("Z")
-                     || opt == QLatin1String("private") || opt == QLatin1String("rprivate")
-                     || opt == QLatin1String("shared") || opt == QLatin1String("rshared")
-                     || opt == QLatin1String("slave") || opt == QLatin1String("rslave")
-                     || opt == QLatin1String("nocopy"))
-                continue;
-            else
-                return invalid(QStringLiteral("invalid mode: %1").arg(b.mode));
-        }
-    }
-    b.named = !b.source.startsWith(u'/');
-    if (b.named) {
-        static const QRegularExpression name(QStringLiteral("^[a-zA-Z0-9][a-zA-Z0-9_.-]+$"));
-        if (!name.match(b.source).hasMatch())
-            return invalid(QStringLiteral("create %1: \"%1\" includes invalid characters for a local volume name, "
-                                          "only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a "
-                                          "host directory, use absolute path")
-                               .arg(b.source));
-    }
-    b.destination = QDir::cleanPath(b.destination);
-    return b;
+    QJsonObject merged = image.toObject();
+    const QJsonObject requested = request.toObject();
+    for (auto it = requested.begin(); it != requested.end(); ++it)
+        merged.insert(it.key(), QJsonObject());
+    if (merged.isEmpty())
+        return request.isObject() || image.isObject() ? QJsonValue(QJsonObject()) : QJsonValue();
+    return merged;
 }
 
 QString shellQuote(const QString &word)
@@ -436,9 +395,7 @@ Result<ContainerRecord> buildRecord(const QJsonObject &body, const CreateContext
         {QStringLiteral("Env"), toArray(env)},
         {QStringLiteral("Cmd"), cmd.isEmpty() ? QJsonValue() : QJsonValue(toArray(cmd))},
         {QStringLiteral("Image"), context.imageRef},
-        {QStringLiteral("Volumes"), body.value(QStringLiteral("Volumes")).isObject()
-                                        ? body.value(QStringLiteral("Volumes"))
-                                        : image.value(QStringLiteral("Volumes"))},
+        {QStringLiteral("Volumes"), mergedVolumes(body.value(QStringLiteral("Volumes")), image.value(QStringLiteral("Volumes")))},
         {QStringLiteral("WorkingDir"), workingDir},
         {QStringLiteral("Entrypoint"), entrypoint.isEmpty() ? QJsonValue() : QJsonValue(toArray(entrypoint))},
         {QStringLiteral("OnBuild"), QJsonValue()},
@@ -551,30 +508,73 @@ Result<ContainerRecord> buildRecord(const QJsonObject &body, const CreateContext
     if (auto ports = requestedPorts(r); !ports)
         return fail(ports.error());
 
-    // Binds: host paths (created when missing, as dockerd does for -v) and
-    // named volumes.
+    // Mounts: -v binds (host paths created when missing, as dockerd does),
+    // named and anonymous volumes, --mount, --tmpfs. Everything is checked
+    // before any volume or directory is made; a failure after that undoes
+    // the volumes this create made.
+    MountConfig::Checks checks;
+    checks.engineRoot = context.engineRoot;
+    checks.pathExists = [](const QString &path) { return QFileInfo::exists(path); };
+    auto plans = MountConfig::plan(host, config.value(QStringLiteral("Volumes")).toObject(), checks);
+    if (!plans)
+        return fail(plans.error());
     QJsonArray mounts;
-    QSet<QString> destinations;
-    for (const QString &spec : stringList(host.value(QStringLiteral("Binds")))) {
-        auto bind = parseBind(spec);
-        if (!bind)
-            return fail(bind.error());
-        if (destinations.contains(bind->destination))
-            return invalid(QStringLiteral("Duplicate mount point: %1").arg(bind->destination));
-        destinations.insert(bind->destination);
-        QJsonObject m;
-        if (bind->named) {
-            if (!context.volumeMountpoint)
-                return fail(ErrorCode::NotImplemented, "named volumes are not available in this engine");
-            auto mountpoint = context.volumeMountpoint(bind->source);
-            if (!mountpoint)
-                return fail(mountpoint.error());
-            m = QJsonObject{{QStringLiteral("Type"), QStringLiteral("volume")},
-                            {QStringLiteral("Name"), bind->source},
-                            {QStringLiteral("Source"), *mountpoint},
-                            {QStringLiteral("Destination"), bind->destination},
-                            {QStringLiteral("Driver"), QStringLiteral("local")},
-                            {QStringLiteral("Mode"), bind->mode.isEmpty() ? QStringLiteral("z") : bind->mode},
+    QStringList createdVolumes;
+    auto undo = [&] {
+        if (context.dropVolume) {
+            for (const QString &n : std::as_const(createdVolumes))
+                context.dropVolume(n);
+        }
+    };
+    for (const MountConfig::MountPlan &plan : std::as_const(*plans)) {
+        if (plan.kind == MountConfig::Kind::Volume) {
+            CreateContext::VolumeGrant grant;
+            if (context.provideVolume) {
+                auto got = context.provideVolume(
+                    CreateContext::VolumeRequest{plan.source, plan.volumeDriver, plan.volumeLabels, plan.volumeOptions});
+                if (!got) {
+                    undo();
+                    return fail(got.error());
+                }
+                grant = *got;
+            } else if (!plan.source.isEmpty() && context.volumeMountpoint) {
+                auto mountpoint = context.volumeMountpoint(plan.source);
+                if (!mountpoint)
+                    return fail(mountpoint.error());
+                grant = CreateContext::VolumeGrant{plan.source, *mountpoint, false};
+            } else {
+                undo();
+                return fail(ErrorCode::NotImplemented, "volumes are not available in this engine");
+            }
+            if (grant.created)
+                createdVolumes.append(grant.name);
+            mounts.append(MountConfig::inspectEntry(plan, grant.name, grant.mountpoint));
+            continue;
+        }
+        if (plan.kind == MountConfig::Kind::Bind && plan.createSource && !QFileInfo::exists(plan.source)) {
+            Status made = context.createHostDirectory
+                              ? context.createHostDirectory(plan.source)
+                              : Status(fail(ErrorCode::InvalidArgument,
+                                            QStringLiteral("invalid mount config for type \"bind\": bind source path "
+                                                           "does not exist: %1").arg(plan.source).toStdString()));
+            if (!made) {
+                undo();
+                if (!context.createHostDirectory)
+                    return fail(made.error());
+                return fail(Error(made.error()).wrap("error while creating mount source path '"
+                                                     + plan.source.toStdString() + "'"));
+            }
+        }
+        if (plan.inspected)
+            mounts.append(MountConfig::inspectEntry(plan, QString(), QString()));
+    }
+    r.mounts = mounts;
+    r.networkingConfig = body.value(QStringLiteral("NetworkingConfig")).toObject();
+    r.network.mode = networkMode;
+    r.state.status = Engine::ContainerStatus::Created;
+    return r;
+}
+
 Result<std::pair<int, int>> parseHostPortRange(const QString &text)
 {
     // nat.ParsePortRangeToInt: "" (any port), "8080" or "8000-8010".
@@ -595,32 +595,6 @@ Result<std::pair<int, int>> parseHostPortRange(const QString &text)
             return bad();
     }
     return std::pair<int, int>{first, last};
-}
-
-                            {QStringLiteral("RW"), !bind->readOnly},
-                            {QStringLiteral("Propagation"), QString()}};
-        } else {
-            const QString source = QDir::cleanPath(bind->source);
-            if (!QFileInfo::exists(source)) {
-                if (!context.createHostDirectory)
-                    return invalid(QStringLiteral("invalid mount config for type \"bind\": bind source path does not exist: %1").arg(source));
-                if (auto ok = context.createHostDirectory(source); !ok)
-                    return fail(Error(ok.error()).wrap("error while creating mount source path '" + source.toStdString() + "'"));
-            }
-            m = QJsonObject{{QStringLiteral("Type"), QStringLiteral("bind")},
-                            {QStringLiteral("Source"), source},
-                            {QStringLiteral("Destination"), bind->destination},
-                            {QStringLiteral("Mode"), bind->mode},
-                            {QStringLiteral("RW"), !bind->readOnly},
-                            {QStringLiteral("Propagation"), QStringLiteral("rprivate")}};
-        }
-        mounts.append(m);
-    }
-    r.mounts = mounts;
-    r.networkingConfig = body.value(QStringLiteral("NetworkingConfig")).toObject();
-    r.network.mode = networkMode;
-    r.state.status = Engine::ContainerStatus::Created;
-    return r;
 }
 
 Result<QList<RuntimePort>> requestedPorts(const ContainerRecord &record)
@@ -733,13 +707,29 @@ QJsonObject shimSpec(const ContainerRecord &record, const SpecContext &context)
         {QStringLiteral("rlimits"), rlimits},
     };
 
+    // The mounts as planned at create (options, copy-up, propagation,
+    // --tmpfs) with the sources recorded then (volume mountpoints).
     QJsonArray mounts;
+    QMap<QString, QString> sources;
     for (const QJsonValue &v : record.mounts) {
         const QJsonObject m = v.toObject();
-        mounts.append(QJsonObject{{QStringLiteral("source"), m.value(QStringLiteral("Source")).toString()},
-                                 {QStringLiteral("hostPortEnd"), p.hostPortEnd},
-                                  {QStringLiteral("destination"), m.value(QStringLiteral("Destination")).toString()},
-                                  {QStringLiteral("readonly"), !m.value(QStringLiteral("RW")).toBool(true)}});
+        sources.insert(m.value(QStringLiteral("Destination")).toString(), m.value(QStringLiteral("Source")).toString());
+    }
+    if (auto plans = MountConfig::plan(host, config.value(QStringLiteral("Volumes")).toObject(), MountConfig::Checks{})) {
+        for (const MountConfig::MountPlan &plan : std::as_const(*plans)) {
+            if (plan.kind != MountConfig::Kind::Tmpfs && !sources.contains(plan.destination))
+                continue;
+            mounts.append(MountConfig::shimEntry(plan, sources.value(plan.destination)));
+        }
+    } else {
+        // Records are checked at create; one written by an older berthd
+        // that no longer parses keeps its plain binds.
+        for (const QJsonValue &v : record.mounts) {
+            const QJsonObject m = v.toObject();
+            mounts.append(QJsonObject{{QStringLiteral("source"), m.value(QStringLiteral("Source")).toString()},
+                                      {QStringLiteral("destination"), m.value(QStringLiteral("Destination")).toString()},
+                                      {QStringLiteral("readonly"), !m.value(QStringLiteral("RW")).toBool(true)}});
+        }
     }
 
     QJsonArray ports;

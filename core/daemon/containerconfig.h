@@ -7,6 +7,7 @@
 #include <engine/imagestore.h>
 
 #include <QJsonObject>
+#include <QMap>
 #include <QString>
 
 #include <functional>
@@ -31,6 +32,29 @@ struct CreateContext
     std::function<Result<QString>(const QString &name)> volumeMountpoint;
     // -v /host:/path with a missing host directory: docker creates it.
     std::function<Status(const QString &path)> createHostDirectory;
+    // Volumes of every kind (-v NAME:/x, -v /x, image VOLUMEs, --mount
+    // type=volume): returns the volume's name and mountpoint, creating it
+    // (anonymous: a random name, labelled com.docker.volume.anonymous) when
+    // missing; `created` says so. Unset: volumeMountpoint for named volumes,
+    // anonymous ones refused.
+    struct VolumeRequest
+    {
+        QString name; // empty: anonymous
+        QString driver;
+        QMap<QString, QString> labels;
+        QMap<QString, QString> options;
+    };
+    struct VolumeGrant
+    {
+        QString name;
+        QString mountpoint;
+        bool created = false;
+    };
+    std::function<Result<VolumeGrant>(const VolumeRequest &request)> provideVolume;
+    // Undoes a volume provideVolume created when the create fails later.
+    std::function<void(const QString &name)> dropVolume;
+    // berthd's root (binds of it or below it are refused).
+    QString engineRoot;
 };
 
 // Validates the body and builds the record (status Created). 400 for bad
@@ -59,6 +83,10 @@ QJsonObject shimSpec(const Engine::ContainerRecord &record, const SpecContext &c
 // ExposedPorts), hostPort 0 = any free port. 400 for a bad specification.
 Result<QList<RuntimePort>> requestedPorts(const Engine::ContainerRecord &record);
 
+// A PortBindings HostPort: "" (any free port: {0, 0}), "8080" ({8080, 8080})
+// or a range "8000-8010" ({8000, 8010}). 400 "invalid port specification".
+Result<std::pair<int, int>> parseHostPortRange(const QString &text);
+
 // "SIGTERM", "TERM", "15" -> 15; 0 for anything else.
 int parseSignal(const QString &text);
 // 15 -> "SIGTERM" (docker's event attribute form: the number as text).
@@ -83,10 +111,6 @@ QString humanDuration(qint64 seconds);
 QByteArray hostsFile(const QString &hostname, const QString &address);
 // The host's resolv.conf minus loopback nameservers (docker's rule; with
 // none left, Google's public resolvers are NOT added: an empty list).
-// A PortBindings HostPort: "" (any free port: {0, 0}), "8080" ({8080, 8080})
-// or a range "8000-8010" ({8000, 8010}). 400 "invalid port specification".
-Result<std::pair<int, int>> parseHostPortRange(const QString &text);
-
 QByteArray resolvConf(const QByteArray &hostResolvConf);
 
 } // namespace ContainerConfig

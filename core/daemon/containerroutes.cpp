@@ -8,6 +8,7 @@
 #include "httpexchange.h"
 #include "httprequest.h"
 #include "httpresponse.h"
+#include "mountconfig.h"
 #include "socketchannel.h"
 
 #include <common/reference.h>
@@ -291,6 +292,18 @@ bool matches(const ContainerRecord &r, const Filters &f, const std::optional<QSt
     if (f.contains(QStringLiteral("network"))
         && !f.values(QStringLiteral("network")).contains(networkName(r)))
         return false;
+    if (f.contains(QStringLiteral("volume"))) {
+        // dockerd: a mount's volume name (a bind's source) or destination.
+        const QStringList wanted = f.values(QStringLiteral("volume"));
+        const bool any = std::any_of(r.mounts.begin(), r.mounts.end(), [&wanted](const QJsonValue &v) {
+            const QJsonObject m = v.toObject();
+            const QString name = m.value(QStringLiteral("Name")).toString();
+            return wanted.contains(name.isEmpty() ? m.value(QStringLiteral("Source")).toString() : name)
+                || wanted.contains(m.value(QStringLiteral("Destination")).toString());
+        });
+        if (!any)
+            return false;
+    }
     if (beforeCreated && r.created >= *beforeCreated)
         return false;
     if (sinceCreated && r.created <= *sinceCreated)
@@ -516,6 +529,12 @@ void ContainerRoutes::create(HttpExchange &exchange)
             ctx.imageRef = imageRef;
             ctx.hostCpus = m_context.hostCpus;
             ctx.volumeMountpoint = m_context.volumeMountpoint;
+            ctx.provideVolume = m_context.supervisor->context().provideVolume;
+            ctx.dropVolume = [remove = m_context.supervisor->context().removeVolumes](const QString &volume) {
+                if (remove)
+                    remove(QStringList{volume});
+            };
+            ctx.engineRoot = m_context.supervisor->context().engineRoot;
             ctx.createHostDirectory = [](const QString &path) -> Status {
                 if (!QDir().mkpath(path))
                     return fail(ErrorCode::Io, "mkdir " + path.toStdString() + ": cannot create the directory");
@@ -527,8 +546,14 @@ void ContainerRoutes::create(HttpExchange &exchange)
             record->lowerDirs = image->lowerDirs;
             if (image->lowerDirs.isEmpty())
                 record->lowerDirs = QStringList{};
-            if (auto ok = m_context.supervisor->create(*record); !ok)
+            if (auto ok = m_context.supervisor->create(*record); !ok) {
+                // The volumes this create made go with it.
+                if (ctx.dropVolume) {
+                    for (const QString &volume : MountConfig::anonymousVolumes(record->mounts, record->hostConfig))
+                        ctx.dropVolume(volume);
+                }
                 return guard->respondError(ok.error());
+            }
             QJsonArray warnings;
             guard->respond(HttpResponse::json(201, QJsonObject{{QStringLiteral("Id"), record->id},
                                                                 {QStringLiteral("Warnings"), warnings}}));
@@ -871,8 +896,22 @@ void ContainerRoutes::remove(HttpExchange &exchange)
         return exchange.respondError(force.error());
     if (request.queryBool(QStringLiteral("link")).value_or(false))
         return exchange.respondError(400, QStringLiteral("Conflict, cannot remove the default link name of the container"));
+    auto volumes = request.queryBool(QStringLiteral("v"));
+    if (!volumes)
+        return exchange.respondError(volumes.error());
+    // rm -v: the anonymous volumes the container made (not named ones).
+    QStringList anonymous;
+    if (*volumes) {
+        if (auto record = m_context.supervisor->store().get(*id))
+            anonymous = MountConfig::anonymousVolumes(record->mounts, record->hostConfig);
+    }
     QPointer<HttpExchange> guard(&exchange);
-    m_context.supervisor->remove(*id, *force, [guard](Status ok) { replyStatus(guard, ok); });
+    m_context.supervisor->remove(*id, *force,
+                                 [guard, anonymous, remove = m_context.supervisor->context().removeVolumes](Status ok) {
+                                     if (ok && remove && !anonymous.isEmpty())
+                                         remove(anonymous);
+                                     replyStatus(guard, ok);
+                                 });
 }
 
 void ContainerRoutes::prune(HttpExchange &exchange)

@@ -566,6 +566,8 @@ void ContainerSupervisor::finishRemoval(const QString &id, StatusCallback done)
         }
         if (record)
             self->publish(*record, QStringLiteral("destroy"));
+        if (record && self->m_context.removed)
+            self->m_context.removed(*record);
         self->notifyWaiters(id, false, true, record ? record->state.exitCode : 0);
         self->m_runtime.remove(id);
         emit self->containerRemoved(id);

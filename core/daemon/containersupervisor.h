@@ -40,6 +40,17 @@ public:
         QString cgroupParent = QStringLiteral("berth");
         QString layersDir; // <root>/layers
         QString hostResolvConf = QStringLiteral("/etc/resolv.conf");
+        // After a container's record is gone (its destroy event is out):
+        // berthd removes the anonymous volumes of an AutoRemove container.
+        std::function<void(const Engine::ContainerRecord &)> removed;
+        // The volume store's side of create and rm -v, for the container
+        // routes (VolumeRoutes::volumeProvider / removeVolumes) and berthd's
+        // root (binds of it are refused).
+        std::function<Result<ContainerConfig::CreateContext::VolumeGrant>(
+            const ContainerConfig::CreateContext::VolumeRequest &)>
+            provideVolume;
+        std::function<void(const QStringList &names)> removeVolumes;
+        QString engineRoot;
     };
 
     enum class WaitCondition { NotRunning, NextExit, Removed };
@@ -55,6 +66,7 @@ public:
 
     Engine::ContainerStore &store() { return *m_context.store; }
     RuntimeBackend &backend() { return *m_context.backend; }
+    const Context &context() const { return m_context; }
 
     // At berthd start: adopts live shims, records exits that happened while
     // berthd was down (once), frees addresses of stopped containers, and

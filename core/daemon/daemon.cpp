@@ -10,6 +10,7 @@
 #include "containerroutes.h"
 #include "containersupervisor.h"
 #include "ipam.h"
+#include "mountconfig.h"
 #include "shimruntimebackend.h"
 #include "httpserver.h"
 #include "signalhandler.h"
@@ -196,6 +197,18 @@ Status Daemon::startContainers()
     context.bridge = m_config.bridge;
     context.cgroupParent = m_config.cgroupParent;
     context.layersDir = m_state.root() + QStringLiteral("/layers");
+    // Volumes: made at create, removed by rm -v, and with the container for
+    // run --rm (dockerd's AutoRemove removes the anonymous ones as rm -v).
+    context.provideVolume = VolumeRoutes::volumeProvider(m_volumes.get(), m_events.get());
+    context.removeVolumes = [volumes = m_volumes.get(), events = m_events.get(),
+                             containers = m_containers.get()](const QStringList &names) {
+        VolumeRoutes::removeVolumes(volumes, events, names, VolumeRoutes::containerUsage(containers));
+    };
+    context.removed = [removeVolumes = context.removeVolumes](const Engine::ContainerRecord &record) {
+        if (record.hostConfig.value(QStringLiteral("AutoRemove")).toBool())
+            removeVolumes(MountConfig::anonymousVolumes(record.mounts, record.hostConfig));
+    };
+    context.engineRoot = m_state.root();
     m_supervisor = std::make_unique<ContainerSupervisor>(std::move(context));
     return {};
 }

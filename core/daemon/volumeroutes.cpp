@@ -86,6 +86,44 @@ std::function<Result<QString>(const QString &name)> VolumeRoutes::mountpointProv
     };
 }
 
+std::function<Result<ContainerConfig::CreateContext::VolumeGrant>(const ContainerConfig::CreateContext::VolumeRequest &)>
+VolumeRoutes::volumeProvider(Engine::VolumeStore *volumes, EventBus *events)
+{
+    return [volumes, events](const ContainerConfig::CreateContext::VolumeRequest &request)
+               -> Result<ContainerConfig::CreateContext::VolumeGrant> {
+        const bool existed = !request.name.isEmpty() && volumes->contains(request.name);
+        Engine::VolumeCreateOptions options;
+        options.name = request.name;
+        options.driver = request.driver;
+        options.anonymous = request.name.isEmpty();
+        if (!existed) {
+            options.labels = request.labels;
+            options.options = request.options;
+        }
+        if (options.anonymous)
+            options.labels.insert(QLatin1String(kAnonymousLabel), QString());
+        auto record = volumes->create(options);
+        if (!record)
+            return fail(record.error());
+        if (!existed)
+            publish(events, QStringLiteral("create"), *record);
+        return ContainerConfig::CreateContext::VolumeGrant{record->name, record->mountpoint, !existed};
+    };
+}
+
+void VolumeRoutes::removeVolumes(Engine::VolumeStore *volumes, EventBus *events, const QStringList &names,
+                                 const Engine::VolumeUsageCallback &usage)
+{
+    for (const QString &name : names) {
+        auto record = volumes->get(name);
+        if (!record)
+            continue;
+        if (auto removed = volumes->remove(name, false, usage); !removed)
+            continue; // still used by another container: dockerd keeps it quietly
+        publish(events, QStringLiteral("destroy"), *record);
+    }
+}
+
 void VolumeRoutes::publish(EventBus *events, const QString &action, const Engine::VolumeRecord &record)
 {
     if (!events)
@@ -184,15 +222,33 @@ HttpResponse VolumeRoutes::remove(const HttpRequest &request) const
 
 HttpResponse VolumeRoutes::prune(const HttpRequest &request) const
 {
-    // "all" arrived with API 1.42; at 1.41 every unused volume goes, so
-    // it changes nothing here.
+    // docker 23+ (API 1.42): only anonymous volumes unless all=true; below
+    // 1.42 every unused volume goes (dockerd's pre-1.42 behaviour).
     auto filters = request.filters({QStringLiteral("label"), QStringLiteral("label!"), QStringLiteral("all")});
     if (!filters)
         return HttpResponse::error(filters.error());
     const Filters f = *filters;
+    // No version prefix: dockerd's own (newest) behaviour.
+    bool all = false;
+    if (const QString version = request.apiVersion(); !version.isEmpty()) {
+        const QStringList parts = version.split(u'.');
+        all = parts.value(0).toInt() < 1 || (parts.value(0).toInt() == 1 && parts.value(1).toInt() < 42);
+    }
+    if (f.contains(QStringLiteral("all")))
+        all = false; // the client said which
+    for (const QString &v : f.values(QStringLiteral("all"))) {
+        if (v == u"true" || v == u"1")
+            all = true;
+        else if (v == u"false" || v == u"0")
+            continue;
+        else
+            return HttpResponse::error(400, QStringLiteral("invalid filter 'all=%1'").arg(v));
+    }
     QList<Engine::VolumeRecord> doomed;
     auto report = m_context.volumes->prune([this](const QString &n) { return usersOf(n); },
-                                           [&f, &doomed](const Engine::VolumeRecord &r) {
+                                           [&f, &doomed, all](const Engine::VolumeRecord &r) {
+                                               if (!all && !r.labels.contains(QLatin1String(kAnonymousLabel)))
+                                                   return false;
                                                if (!f.matchKeyValues(QStringLiteral("label"), r.labels))
                                                    return false;
                                                if (f.contains(QStringLiteral("label!"))) {

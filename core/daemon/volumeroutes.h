@@ -1,5 +1,6 @@
 #pragma once
 
+#include "containerconfig.h"
 #include "router.h"
 
 #include <engine/volumestore.h>
@@ -17,7 +18,8 @@ class EventBus;
 //   POST   /volumes/create          201 with the volume
 //   GET    /volumes/{name}          404 "get X: no such volume"
 //   DELETE /volumes/{name}?force=   409 "remove X: volume is in use - [ids]"
-//   POST   /volumes/prune           every unused volume (label / label! filters)
+//   POST   /volumes/prune           unused anonymous volumes; all=true (API 1.42) or an
+//                                    API version below 1.42: every unused volume (label, label!)
 // Emits volume create and destroy events; mount and unmount come from the
 // container supervisor, which knows when a container starts and stops.
 class VolumeRoutes : public ApiRoutes
@@ -42,6 +44,22 @@ public:
     // docker does. An empty name makes an anonymous volume.
     static std::function<Result<QString>(const QString &name)> mountpointProvider(Engine::VolumeStore *volumes,
                                                                                   EventBus *events);
+
+    // For container create (every volume kind): the named volume, made when
+    // missing, or a new anonymous one (random 64-hex name, label
+    // com.docker.volume.anonymous=""); publishes the create event.
+    static std::function<Result<ContainerConfig::CreateContext::VolumeGrant>(
+        const ContainerConfig::CreateContext::VolumeRequest &)>
+    volumeProvider(Engine::VolumeStore *volumes, EventBus *events);
+
+    // rm -v, --rm and a failed create: removes these volumes unless another
+    // container still uses them (dockerd keeps those and says nothing);
+    // publishes destroy events.
+    static void removeVolumes(Engine::VolumeStore *volumes, EventBus *events, const QStringList &names,
+                              const Engine::VolumeUsageCallback &usage);
+
+    // docker 28's label on volumes made for one container.
+    static constexpr const char *kAnonymousLabel = "com.docker.volume.anonymous";
 
     // The Volume JSON of GET /volumes/{name} (also used by inspect of -v mounts).
     static QJsonObject volumeJson(const Engine::VolumeRecord &record);

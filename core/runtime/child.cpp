@@ -2,6 +2,7 @@
 // fixed-size buffers of ChildPlan/UserPlan (style.md D5).
 #include "childplan.h"
 #include "rootfs.h"
+#include "usermounts.h"
 
 #include <cstdint>
 #include <cerrno>
@@ -256,14 +257,9 @@ void setupRootfs(const ChildPlan &plan)
     }
     // /etc files and volumes.
     for (int i = 0; i < plan.mountCount; ++i) {
-        const PlanMount &m = plan.mounts[i];
         ChildFailure f;
-        const int target = ensureUnderRoot(rootFd, m.destination, !m.sourceIsDir, false, f);
-        if (target < 0)
+        if (!applyUserMount(rootFd, plan.mounts[i], f))
             dieWith(f);
-        if (!mountBind(AT_FDCWD, m.source, true, m.readonly, target, m.destination, f))
-            dieWith(f);
-        close(target);
     }
     close(devFd);
 

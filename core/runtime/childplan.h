@@ -54,6 +54,17 @@ struct PlanMount
     bool bind = false;
     bool readonly = false;
     bool sourceIsDir = true;
+    // Fresh mounts (tmpfs): fsconfig options (nullptr-terminated) and
+    // MOUNT_ATTR_* flags.
+    const char *const *options = nullptr;
+    unsigned attrs = 0;
+    // Binds: MS_PRIVATE / MS_SHARED / MS_SLAVE (0: keep rprivate) and
+    // whether it applies to the submounts too.
+    unsigned long propagation = 0;
+    bool propagationRecursive = true;
+    // Binds of a volume: copy the image's content at the destination into
+    // an empty source directory first.
+    bool copyUp = false;
 };
 
 struct PlanDevice

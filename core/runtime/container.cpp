@@ -13,6 +13,7 @@
 #include "seccomp.h"
 #include "spec.h"
 #include "syscalls.h"
+#include "usermounts.h"
 
 #include <nlohmann/json.hpp>
 
@@ -414,11 +415,12 @@ std::expected<Created, CommandError> createContainer(const ContainerSpec &spec, 
             return commandFailure(Error::fromErrno("stat " + mountStore.back(), errno));
         mounts.push_back({mountStore.back().c_str(), dest, true, false, false});
     }
+    std::deque<std::vector<const char *>> mountOptions;
     for (const auto &m : spec.mounts) {
-        struct stat st;
-        if (stat(m.source.c_str(), &st) != 0)
-            return commandFailure(Error::fromErrno("stat mount source " + m.source, errno));
-        mounts.push_back({m.source.c_str(), m.destination.c_str(), true, m.readonly, S_ISDIR(st.st_mode)});
+        auto planned = planUserMount(m, mountOptions);
+        if (!planned)
+            return commandFailure(planned.error());
+        mounts.push_back(*planned);
     }
     std::vector<std::string> v1Store = cgroup.isUnified() ? std::vector<std::string>() : cgroupV1Hierarchies();
     std::vector<const char *> v1;
@@ -966,11 +968,17 @@ int commandRootfs(const std::string &bundle)
             continue;
         mounts.push_back({sources.back().c_str(), dest, true, false, false});
     }
+    std::deque<std::vector<const char *>> mountOptions;
     for (const auto &m : spec->mounts) {
-        struct stat st;
-        if (stat(m.source.c_str(), &st) != 0)
-            return printLine(errorLine({Error::fromErrno("stat mount source " + m.source, errno), 125}), false);
-        mounts.push_back({m.source.c_str(), m.destination.c_str(), true, m.readonly, S_ISDIR(st.st_mode)});
+        // The view of a stopped container: its binds and volumes as they
+        // are (no tmpfs, no copy-up: nothing runs in it).
+        if (m.type != MountSpec::Type::Bind)
+            continue;
+        auto planned = planUserMount(m, mountOptions);
+        if (!planned)
+            return printLine(errorLine({planned.error(), 125}), false);
+        planned->copyUp = false;
+        mounts.push_back(*planned);
     }
 
     int ready[2], hold[2];
@@ -997,13 +1005,10 @@ int commandRootfs(const std::string &bundle)
         } else {
             const int rootFd = open(rootfsPath.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
             for (size_t i = 0; i < mounts.size() && !err; ++i) {
-                const int target = ensureUnderRoot(rootFd, mounts[i].destination, !mounts[i].sourceIsDir, false, f);
-                if (target < 0 || !mountBind(AT_FDCWD, mounts[i].source, true, mounts[i].readonly, target, mounts[i].destination, f)) {
+                if (!applyUserMount(rootFd, mounts[i], f)) {
                     err = f.sysErrno ? f.sysErrno : EIO;
                     text.add(f.operation).add(" ").add(f.object);
                 }
-                if (target >= 0)
-                    close(target);
             }
             // Make the overlay this process's root: /proc/<pid>/root is
             // then the container's file system.

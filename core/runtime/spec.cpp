@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 #include <tuple>
 #include <limits>
 
@@ -244,6 +245,92 @@ Status validateContainerPath(std::string_view path, std::string_view field)
     return {};
 }
 
+// "/a/./b/../c" -> "/a/c" (lexically, as filepath.Clean), so the checks
+// below see the path the kernel will walk.
+std::string cleanAbsolute(const std::string &path)
+{
+    std::vector<std::string> parts;
+    size_t i = 0;
+    while (i < path.size()) {
+        const size_t j = path.find('/', i);
+        const std::string part = path.substr(i, j == std::string::npos ? std::string::npos : j - i);
+        if (part == "..") {
+            if (!parts.empty())
+                parts.pop_back();
+        } else if (!part.empty() && part != ".") {
+            parts.push_back(part);
+        }
+        if (j == std::string::npos)
+            break;
+        i = j + 1;
+    }
+    std::string out;
+    for (const auto &p : parts)
+        out += "/" + p;
+    return out.empty() ? "/" : out;
+}
+
+Result<MountSpec> parseMount(const Json &item)
+{
+    if (!item.is_object())
+        return invalid("mounts", "holds a non-object");
+    MountSpec m;
+    std::string type = "bind";
+    if (auto st = readString(item, "type", "mounts[].type", type); !st)
+        return std::unexpected(st.error());
+    if (type == "bind")
+        m.type = MountSpec::Type::Bind;
+    else if (type == "tmpfs")
+        m.type = MountSpec::Type::Tmpfs;
+    else
+        return invalid("mounts[].type", "unknown mount type: " + type);
+    if (auto st = readString(item, "destination", "mounts[].destination", m.destination, true); !st)
+        return std::unexpected(st.error());
+    if (auto st = readBool(item, "readonly", "mounts[].readonly", m.readonly); !st)
+        return std::unexpected(st.error());
+    if (auto st = validateContainerPath(m.destination, "mounts[].destination"); !st)
+        return std::unexpected(st.error());
+    m.destination = cleanAbsolute(m.destination);
+    if (m.destination == "/")
+        return invalid("mounts[].destination", "cannot mount over /");
+    // runc's checkProcMount: nothing but procfs itself goes on /proc.
+    if (m.destination == "/proc" || m.destination.starts_with("/proc/"))
+        return invalid("mounts[].destination", m.destination + " cannot be mounted because it is inside /proc");
+    if (m.type == MountSpec::Type::Bind) {
+        if (auto st = readString(item, "source", "mounts[].source", m.source, true); !st)
+            return std::unexpected(st.error());
+        if (auto st = validateContainerPath(m.source, "mounts[].source"); !st)
+            return std::unexpected(st.error());
+        if (auto st = readString(item, "propagation", "mounts[].propagation", m.propagation); !st)
+            return std::unexpected(st.error());
+        static const char *const propagations[] = {"", "private", "rprivate", "shared", "rshared", "slave", "rslave"};
+        if (std::find(std::begin(propagations), std::end(propagations), m.propagation) == std::end(propagations))
+            return invalid("mounts[].propagation", "unknown propagation: " + m.propagation);
+        if (auto st = readBool(item, "copyUp", "mounts[].copyUp", m.copyUp); !st)
+            return std::unexpected(st.error());
+        return m;
+    }
+    if (auto st = readStringList(item, "options", "mounts[].options", m.options); !st)
+        return std::unexpected(st.error());
+    // Only data options tmpfs knows, with plain values: nothing reaches
+    // fsconfig that could name another filesystem's behaviour.
+    for (const auto &opt : m.options) {
+        const size_t eq = opt.find('=');
+        const std::string key = opt.substr(0, eq);
+        static const char *const keys[] = {"size", "mode", "uid", "gid", "nr_inodes", "nr_blocks"};
+        if (eq == std::string::npos || std::find(std::begin(keys), std::end(keys), key) == std::end(keys))
+            return invalid("mounts[].options", "not a tmpfs option: " + opt);
+        const std::string value = opt.substr(eq + 1);
+        if (value.empty() || value.find_first_not_of("0123456789kKmMgG%") != std::string::npos)
+            return invalid("mounts[].options", "bad value: " + opt);
+    }
+    for (auto [key, out] : {std::pair{"noexec", &m.noexec}, std::pair{"nosuid", &m.nosuid}, std::pair{"nodev", &m.nodev}}) {
+        if (auto st = readBool(item, key, std::string("mounts[].") + key, *out); !st)
+            return std::unexpected(st.error());
+    }
+    return m;
+}
+
 Result<ContainerSpec> parseContainerSpec(std::string_view text)
 {
     auto parsed = parseObject(text);
@@ -325,20 +412,10 @@ Result<ContainerSpec> parseContainerSpec(std::string_view text)
         for (const auto &item : *mounts) {
             if (!item.is_object())
                 return invalid("mounts", "holds a non-object");
-            MountSpec m;
-            if (auto st = readString(item, "source", "mounts[].source", m.source, true); !st)
-                return std::unexpected(st.error());
-            if (auto st = readString(item, "destination", "mounts[].destination", m.destination, true); !st)
-                return std::unexpected(st.error());
-            if (auto st = readBool(item, "readonly", "mounts[].readonly", m.readonly); !st)
-                return std::unexpected(st.error());
-            if (auto st = validateContainerPath(m.source, "mounts[].source"); !st)
-                return std::unexpected(st.error());
-            if (auto st = validateContainerPath(m.destination, "mounts[].destination"); !st)
-                return std::unexpected(st.error());
-            if (m.destination == "/")
-                return invalid("mounts[].destination", "cannot mount over /");
-            s.mounts.push_back(std::move(m));
+            auto parsedMount = parseMount(item);
+            if (!parsedMount)
+                return std::unexpected(parsedMount.error());
+            s.mounts.push_back(std::move(*parsedMount));
         }
     }
 

@@ -49,11 +49,27 @@ struct RootfsSpec
     bool readonly = false;
 };
 
+// One entry of "mounts" (README.md 2): a bind of a host path (volumes are
+// binds of their _data directory) or a fresh tmpfs.
 struct MountSpec
 {
-    std::string source;
-    std::string destination;
+    enum class Type { Bind, Tmpfs };
+    Type type = Type::Bind;
+    std::string source;      // bind: absolute host path; tmpfs: unused
+    std::string destination; // inside the container, resolved in its root
     bool readonly = false;
+    // Bind propagation: "" (rprivate), private, rprivate, shared, rshared,
+    // slave, rslave.
+    std::string propagation;
+    // Bind: copy what the image has at the destination into the source when
+    // the source directory is empty (docker's volume copy-up).
+    bool copyUp = false;
+    // Tmpfs: filesystem options (size=, mode=, uid=, gid=, nr_inodes=,
+    // nr_blocks=) and the mount flags noexec, nosuid, nodev.
+    std::vector<std::string> options;
+    bool noexec = false;
+    bool nosuid = false;
+    bool nodev = false;
 };
 
 struct CgroupSpec

@@ -75,12 +75,42 @@ private slots:
                                 << QStringLiteral("process.rlimits");
         QTest::newRow("mount relative") << QString::fromStdString(specWith(R"(,"mounts":[{"source":"rel","destination":"/d"}])"))
                                         << QStringLiteral("mounts[].source");
+        QTest::newRow("mount type") << QString::fromStdString(specWith(R"(,"mounts":[{"type":"overlay","destination":"/d"}])"))
+                                    << QStringLiteral("unknown mount type");
+        QTest::newRow("mount in /proc") << QString::fromStdString(specWith(R"(,"mounts":[{"source":"/x","destination":"/a/../proc/sys"}])"))
+                                        << QStringLiteral("inside /proc");
+        QTest::newRow("mount over / by ..") << QString::fromStdString(specWith(R"(,"mounts":[{"source":"/x","destination":"/a/.."}])"))
+                                            << QStringLiteral("cannot mount over /");
+        QTest::newRow("propagation") << QString::fromStdString(specWith(R"(,"mounts":[{"source":"/x","destination":"/d","propagation":"bogus"}])"))
+                                     << QStringLiteral("mounts[].propagation");
+        QTest::newRow("tmpfs option") << QString::fromStdString(specWith(R"(,"mounts":[{"type":"tmpfs","destination":"/t","options":["source=/dev/sda"]}])"))
+                                      << QStringLiteral("not a tmpfs option");
+        QTest::newRow("tmpfs value") << QString::fromStdString(specWith(R"(,"mounts":[{"type":"tmpfs","destination":"/t","options":["size=1m,uid=0"]}])"))
+                                     << QStringLiteral("bad value");
         QTest::newRow("network mode") << QString::fromStdString(specWith(R"(,"network":{"mode":"macvlan"})")) << QStringLiteral("network.mode");
         QTest::newRow("memory too small") << QString::fromStdString(specWith(R"(,"cgroup":{"memory":1024})")) << QStringLiteral("Minimum memory limit");
         QTest::newRow("cgroup parent escapes") << QString::fromStdString(specWith(R"(,"cgroup":{"parent":"../x"})")) << QStringLiteral("cgroup.parent");
         QTest::newRow("log files") << QString::fromStdString(specWith(R"(,"log":{"maxFiles":0})")) << QStringLiteral("log.maxFiles");
         QTest::newRow("wrong type") << QString::fromStdString(specWith(R"(,"init":"yes")")) << QStringLiteral("\"init\"");
         QTest::newRow("hostname") << QString::fromStdString(specWith(R"(,"hostname":"a b")")) << QStringLiteral("hostname");
+    }
+
+    void mountsParse()
+    {
+        auto spec = parseContainerSpec(specWith(
+            R"(,"mounts":[{"source":"/v/_data","destination":"/data/./x/../y","copyUp":true},)"
+            R"({"source":"/h","destination":"/b","readonly":true,"propagation":"rslave"},)"
+            R"({"type":"tmpfs","destination":"/t","options":["size=64k","mode=1770"],"noexec":true,"nodev":true}])"));
+        QVERIFY2(spec, spec ? "" : spec.error().toString().c_str());
+        QCOMPARE(spec->mounts.size(), size_t(3));
+        QCOMPARE(spec->mounts[0].destination, std::string("/data/y"));
+        QVERIFY(spec->mounts[0].copyUp);
+        QVERIFY(spec->mounts[0].type == MountSpec::Type::Bind);
+        QCOMPARE(spec->mounts[1].propagation, std::string("rslave"));
+        QVERIFY(spec->mounts[1].readonly && !spec->mounts[1].copyUp);
+        QVERIFY(spec->mounts[2].type == MountSpec::Type::Tmpfs);
+        QCOMPARE(spec->mounts[2].options, (std::vector<std::string>{"size=64k", "mode=1770"}));
+        QVERIFY(spec->mounts[2].noexec && spec->mounts[2].nodev && !spec->mounts[2].nosuid);
     }
 
     void badSpecs()
