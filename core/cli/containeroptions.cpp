@@ -110,6 +110,7 @@ QList<OptionSpec> containerCreateOptions(bool forRun)
     o << valueOption("ulimit", 0, "ulimit", "Ulimit options", OptionSpec::Kind::List);
     o << valueOption("user", 'u', "string", "Username or UID (format: <name|uid>[:<group|gid>])");
     o << valueOption("volume", 'v', "list", "Bind mount a volume", OptionSpec::Kind::List);
+    o << valueOption("volumes-from", 0, "list", "Mount volumes from the specified container(s)", OptionSpec::Kind::List);
     o << valueOption("workdir", 'w', "string", "Working directory inside the container");
     return o;
 }
@@ -669,7 +670,7 @@ std::expected<CreateSpec, OptionError> buildCreateSpec(const ParsedArgs &args, b
     h.insert(QStringLiteral("RestartPolicy"), *restart);
     h.insert(QStringLiteral("AutoRemove"), spec.autoRemove);
     h.insert(QStringLiteral("VolumeDriver"), QString());
-    h.insert(QStringLiteral("VolumesFrom"), QJsonValue::Null);
+    h.insert(QStringLiteral("VolumesFrom"), listOrNull(args.values(QStringLiteral("volumes-from"))));
     QJsonArray console{0, 0};
     if (consoleSize && spec.tty)
         console = QJsonArray{consoleSize->first, consoleSize->second};

@@ -515,10 +515,56 @@ Result<ContainerRecord> buildRecord(const QJsonObject &body, const CreateContext
     MountConfig::Checks checks;
     checks.engineRoot = context.engineRoot;
     checks.pathExists = [](const QString &path) { return QFileInfo::exists(path); };
+    // --volumes-from first (dockerd's order): the other container's binds
+    // and volumes at the same destinations, read-only with :ro; a mount of
+    // this container's own at the same destination replaces one.
+    QJsonArray inherited;
+    QSet<QString> inheritedDestinations;
+    for (const QString &from : stringList(host.value(QStringLiteral("VolumesFrom")))) {
+        const qsizetype colon = from.lastIndexOf(u':');
+        QString ref = from, mode;
+        if (colon > 0) {
+            ref = from.left(colon);
+            mode = from.mid(colon + 1);
+        }
+        if (!mode.isEmpty() && mode != QLatin1String("ro") && mode != QLatin1String("rw"))
+            return invalid(QStringLiteral("invalid mode for volumes-from: %1").arg(mode));
+        if (!context.findContainer)
+            return fail(ErrorCode::NotImplemented, "volumes-from is not available in this engine");
+        auto source = context.findContainer(ref);
+        if (!source)
+            return fail(source.error());
+        for (const QJsonValue &v : std::as_const(source->mounts)) {
+            QJsonObject m = v.toObject();
+            const QString type = m.value(QStringLiteral("Type")).toString();
+            if (type != QLatin1String("bind") && type != QLatin1String("volume"))
+                continue;
+            m.insert(QStringLiteral("RW"), m.value(QStringLiteral("RW")).toBool() && mode != QLatin1String("ro"));
+            m.insert(QStringLiteral("Mode"), QString());
+            const QString destination = m.value(QStringLiteral("Destination")).toString();
+            if (inheritedDestinations.contains(destination))
+                continue;
+            inheritedDestinations.insert(destination);
+            inherited.append(m);
+        }
+    }
     auto plans = MountConfig::plan(host, config.value(QStringLiteral("Volumes")).toObject(), checks);
     if (!plans)
         return fail(plans.error());
+    QSet<QString> ownDestinations;
+    for (auto it = plans->begin(); it != plans->end();) {
+        if (it->fromConfigVolumes && inheritedDestinations.contains(it->destination)) {
+            it = plans->erase(it);
+            continue;
+        }
+        ownDestinations.insert(it->destination);
+        ++it;
+    }
     QJsonArray mounts;
+    for (const QJsonValue &v : std::as_const(inherited)) {
+        if (!ownDestinations.contains(v.toObject().value(QStringLiteral("Destination")).toString()))
+            mounts.append(v);
+    }
     QStringList createdVolumes;
     auto undo = [&] {
         if (context.dropVolume) {
@@ -716,11 +762,35 @@ QJsonObject shimSpec(const ContainerRecord &record, const SpecContext &context)
         sources.insert(m.value(QStringLiteral("Destination")).toString(), m.value(QStringLiteral("Source")).toString());
     }
     if (auto plans = MountConfig::plan(host, config.value(QStringLiteral("Volumes")).toObject(), MountConfig::Checks{})) {
+        QList<QJsonObject> entries;
+        QSet<QString> planned;
         for (const MountConfig::MountPlan &plan : std::as_const(*plans)) {
             if (plan.kind != MountConfig::Kind::Tmpfs && !sources.contains(plan.destination))
                 continue;
-            mounts.append(MountConfig::shimEntry(plan, sources.value(plan.destination)));
+            planned.insert(plan.destination);
+            entries.append(MountConfig::shimEntry(plan, sources.value(plan.destination)));
         }
+        // What --volumes-from brought: plain binds of the recorded sources.
+        for (const QJsonValue &v : record.mounts) {
+            const QJsonObject m = v.toObject();
+            const QString destination = m.value(QStringLiteral("Destination")).toString();
+            if (planned.contains(destination) || m.value(QStringLiteral("Type")).toString() == QLatin1String("tmpfs"))
+                continue;
+            QJsonObject e{{QStringLiteral("type"), QStringLiteral("bind")},
+                          {QStringLiteral("source"), m.value(QStringLiteral("Source")).toString()},
+                          {QStringLiteral("destination"), destination},
+                          {QStringLiteral("readonly"), !m.value(QStringLiteral("RW")).toBool(true)}};
+            const QString propagation = m.value(QStringLiteral("Propagation")).toString();
+            if (!propagation.isEmpty() && propagation != QLatin1String("rprivate"))
+                e.insert(QStringLiteral("propagation"), propagation);
+            entries.append(e);
+        }
+        std::stable_sort(entries.begin(), entries.end(), [](const QJsonObject &a, const QJsonObject &b) {
+            return MountConfig::depth(a.value(QStringLiteral("destination")).toString())
+                 < MountConfig::depth(b.value(QStringLiteral("destination")).toString());
+        });
+        for (const QJsonObject &e : std::as_const(entries))
+            mounts.append(e);
     } else {
         // Records are checked at create; one written by an older berthd
         // that no longer parses keeps its plain binds.

@@ -55,6 +55,9 @@ struct CreateContext
     std::function<void(const QString &name)> dropVolume;
     // berthd's root (binds of it or below it are refused).
     QString engineRoot;
+    // --volumes-from: the container a reference names (404 "No such
+    // container: X" otherwise). Unset: VolumesFrom is refused.
+    std::function<Result<Engine::ContainerRecord>(const QString &ref)> findContainer;
 };
 
 // Validates the body and builds the record (status Created). 400 for bad

@@ -532,9 +532,10 @@ void ContainerRoutes::create(HttpExchange &exchange)
             ctx.provideVolume = m_context.supervisor->context().provideVolume;
             ctx.dropVolume = [remove = m_context.supervisor->context().removeVolumes](const QString &volume) {
                 if (remove)
-                    remove(QStringList{volume});
+                    remove(QStringList{volume}, false);
             };
             ctx.engineRoot = m_context.supervisor->context().engineRoot;
+            ctx.findContainer = [&store](const QString &ref) { return store.find(ref); };
             ctx.createHostDirectory = [](const QString &path) -> Status {
                 if (!QDir().mkpath(path))
                     return fail(ErrorCode::Io, "mkdir " + path.toStdString() + ": cannot create the directory");
@@ -909,7 +910,7 @@ void ContainerRoutes::remove(HttpExchange &exchange)
     m_context.supervisor->remove(*id, *force,
                                  [guard, anonymous, remove = m_context.supervisor->context().removeVolumes](Status ok) {
                                      if (ok && remove && !anonymous.isEmpty())
-                                         remove(anonymous);
+                                         remove(anonymous, true);
                                      replyStatus(guard, ok);
                                  });
 }

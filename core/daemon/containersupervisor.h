@@ -49,7 +49,7 @@ public:
         std::function<Result<ContainerConfig::CreateContext::VolumeGrant>(
             const ContainerConfig::CreateContext::VolumeRequest &)>
             provideVolume;
-        std::function<void(const QStringList &names)> removeVolumes;
+        std::function<void(const QStringList &names, bool anonymousOnly)> removeVolumes;
         QString engineRoot;
     };
 

@@ -201,12 +201,12 @@ Status Daemon::startContainers()
     // run --rm (dockerd's AutoRemove removes the anonymous ones as rm -v).
     context.provideVolume = VolumeRoutes::volumeProvider(m_volumes.get(), m_events.get());
     context.removeVolumes = [volumes = m_volumes.get(), events = m_events.get(),
-                             containers = m_containers.get()](const QStringList &names) {
-        VolumeRoutes::removeVolumes(volumes, events, names, VolumeRoutes::containerUsage(containers));
+                             containers = m_containers.get()](const QStringList &names, bool anonymousOnly) {
+        VolumeRoutes::removeVolumes(volumes, events, names, VolumeRoutes::containerUsage(containers), anonymousOnly);
     };
     context.removed = [removeVolumes = context.removeVolumes](const Engine::ContainerRecord &record) {
         if (record.hostConfig.value(QStringLiteral("AutoRemove")).toBool())
-            removeVolumes(MountConfig::anonymousVolumes(record.mounts, record.hostConfig));
+            removeVolumes(MountConfig::anonymousVolumes(record.mounts, record.hostConfig), true);
     };
     context.engineRoot = m_state.root();
     m_supervisor = std::make_unique<ContainerSupervisor>(std::move(context));

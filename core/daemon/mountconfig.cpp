@@ -366,6 +366,7 @@ Result<QList<MountPlan>> plan(const QJsonObject &host, const QJsonObject &config
         MountPlan m;
         m.kind = Kind::Volume;
         m.destination = destination;
+        m.fromConfigVolumes = true;
         destinations.insert(destination);
         out.append(std::move(m));
     }

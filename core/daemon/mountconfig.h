@@ -34,6 +34,7 @@ struct MountPlan
     bool inspected = true;      // shown in inspect Mounts (HostConfig.Tmpfs is not)
     bool fromMountsField = false; // --mount (HostConfig.Mounts) rather than -v
     bool createSource = false;  // -v bind of a missing host path: dockerd creates it
+    bool fromConfigVolumes = false; // an anonymous volume for a Config.Volumes entry
     // tmpfs: fs options (size=, mode=, uid=, gid=, nr_inodes=, nr_blocks=)
     // and the flags (docker's default noexec,nosuid,nodev unless overridden).
     QStringList tmpfsOptions;

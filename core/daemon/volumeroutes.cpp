@@ -112,11 +112,11 @@ VolumeRoutes::volumeProvider(Engine::VolumeStore *volumes, EventBus *events)
 }
 
 void VolumeRoutes::removeVolumes(Engine::VolumeStore *volumes, EventBus *events, const QStringList &names,
-                                 const Engine::VolumeUsageCallback &usage)
+                                 const Engine::VolumeUsageCallback &usage, bool anonymousOnly)
 {
     for (const QString &name : names) {
         auto record = volumes->get(name);
-        if (!record)
+        if (!record || (anonymousOnly && !record->labels.contains(QLatin1String(kAnonymousLabel))))
             continue;
         if (auto removed = volumes->remove(name, false, usage); !removed)
             continue; // still used by another container: dockerd keeps it quietly

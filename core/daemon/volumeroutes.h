@@ -54,9 +54,10 @@ public:
 
     // rm -v, --rm and a failed create: removes these volumes unless another
     // container still uses them (dockerd keeps those and says nothing);
-    // publishes destroy events.
+    // with anonymousOnly, only volumes labelled anonymous (a named volume
+    // that came with --volumes-from stays). Publishes destroy events.
     static void removeVolumes(Engine::VolumeStore *volumes, EventBus *events, const QStringList &names,
-                              const Engine::VolumeUsageCallback &usage);
+                              const Engine::VolumeUsageCallback &usage, bool anonymousOnly);
 
     // docker 28's label on volumes made for one container.
     static constexpr const char *kAnonymousLabel = "com.docker.volume.anonymous";

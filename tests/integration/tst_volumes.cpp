@@ -9,7 +9,8 @@
 // readonly refuses writes), --tmpfs, inspect Mounts as dockerd shows them,
 // docker's wording for bad specs with nothing left behind, and the
 // adversarial cases (mount targets through symlinks in the image and with
-// "..", binds of berthd's root, targets in /proc). Needs root; skips
+// "..", binds of berthd's root, targets in /proc), --volumes-from (:ro, rm -v
+// of the receiver keeps the shared volumes). Needs root; skips
 // otherwise. cleanup() removes every container and volume; berthd is
 // stopped by PID in cleanupTestCase (or the fixture's destructor).
 
@@ -306,6 +307,44 @@ private slots:
         QTemporaryDir host(m_engine.tempDir() + QStringLiteral("/bind-XXXXXX"));
         r = berth({"run", "--rm", "--network", "none", "-v", host.path() + ":/seed", m_seedImage, "ls", "-A", "/seed"});
         QVERIFY2(r.exitCode == 0 && r.out.isEmpty(), qPrintable(r.describe()));
+    }
+
+    void volumesFromSharesTheOtherContainersMounts()
+    {
+        QTemporaryDir host(m_engine.tempDir() + QStringLiteral("/bind-XXXXXX"));
+        QVERIFY(host.isValid());
+        CommandResult r = docker({"run", "--name", "src", "--network", "none", "-v", "/data", "-v", "vf-named:/n", "-v",
+                                  host.path() + ":/h", "busybox", "sh", "-c", "echo a > /data/f; echo b > /n/f"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
+        const QJsonArray srcMounts = mountsOf("src");
+        const QString anon = mountAt(srcMounts, "/data").value("Name").toString();
+        // :ro makes every inherited mount read-only; the data is shared.
+        r = berth({"run", "--rm", "--network", "none", "--volumes-from", "src:ro", "busybox", "sh", "-c",
+                   "cat /data/f /n/f; ls /h; touch /n/x 2>/dev/null && echo WROTE; true"});
+        QVERIFY2(r.exitCode == 0 && r.out == "a\nb\n", qPrintable(r.describe()));
+        r = docker({"run", "--name", "rcv", "--network", "none", "--volumes-from", "src", "-v", "/other", "busybox", "sh", "-c",
+                    "echo c >> /data/f"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
+        const QJsonArray mounts = mountsOf("rcv");
+        QCOMPARE(mountAt(mounts, "/data"), volumeMount(anon, volumesDir() + "/" + anon + "/_data", "/data", "", true));
+        QCOMPARE(mountAt(mounts, "/h"), otherMount("bind", host.path(), "/h", "", true, "rprivate"));
+        const QString other = mountAt(mounts, "/other").value("Name").toString();
+        // rm -v of the receiver: its own anonymous volume goes; the shared
+        // ones stay (in use by src; the named one is never removed).
+        r = berth({"rm", "-v", "rcv"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
+        QVERIFY(!volumeDirs().contains(other));
+        QVERIFY(volumeDirs().contains(anon) && volumeDirs().contains("vf-named"));
+        r = docker({"run", "--rm", "--network", "none", "--volumes-from", "src", "busybox", "cat", "/data/f"});
+        QVERIFY2(r.exitCode == 0 && r.out == "a\nc\n", qPrintable(r.describe()));
+        // (A 404 from create makes the docker CLI try a pull; --pull never keeps it to the error.)
+        compareBoth({"create", "--pull", "never", "--volumes-from", "nosuch", "busybox", "true"});
+        r = berth({"create", "--volumes-from", "nosuch", "busybox", "true"});
+        QCOMPARE(r.err, QStringLiteral("Error response from daemon: No such container: nosuch\n"));
+        compareBoth({"create", "--volumes-from", "src:bogus", "busybox", "true"});
+        r = docker({"rm", "-v", "src"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
+        QCOMPARE(volumeDirs(), QStringList{"vf-named"});
     }
 
     void pruneRemovesWhatDockerRemoves()
