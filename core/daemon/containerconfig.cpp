@@ -807,6 +807,7 @@ QJsonObject shimSpec(const ContainerRecord &record, const SpecContext &context)
         ports.append(QJsonObject{{QStringLiteral("protocol"), p.protocol},
                                  {QStringLiteral("hostIp"), p.hostIp},
                                  {QStringLiteral("hostPort"), p.hostPort},
+                                 {QStringLiteral("hostPortEnd"), p.hostPortEnd},
                                  {QStringLiteral("containerPort"), p.containerPort}});
     const QString mode = host.value(QStringLiteral("NetworkMode")).toString();
     QJsonObject network{{QStringLiteral("mode"), mode}};

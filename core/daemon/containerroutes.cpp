@@ -439,6 +439,11 @@ Result<QByteArray> ContainerRoutes::detachKeys(const QString &text)
     return parseDetachKeys(text);
 }
 
+QString ContainerRoutes::networkIdOf(const QString &name) const
+{
+    return m_context.networkId ? m_context.networkId(name) : QString();
+}
+
 void ContainerRoutes::registerRoutes(Router &router)
 {
     router.addRoute("POST", QStringLiteral("/containers/create"), [this](HttpExchange &e) { create(e); });
@@ -452,11 +457,6 @@ void ContainerRoutes::registerRoutes(Router &router)
     router.addRoute("POST", QStringLiteral("/containers/{id}/pause"), [this](HttpExchange &e) { pause(e, true); });
     router.addRoute("POST", QStringLiteral("/containers/{id}/unpause"), [this](HttpExchange &e) { pause(e, false); });
     router.addRoute("POST", QStringLiteral("/containers/{id}/wait"), [this](HttpExchange &e) { wait(e); });
-QString ContainerRoutes::networkIdOf(const QString &name) const
-{
-    return m_context.networkId ? m_context.networkId(name) : QString();
-}
-
     router.addRoute("POST", QStringLiteral("/containers/{id}/rename"), [this](HttpExchange &e) { rename(e); });
     router.addRoute("POST", QStringLiteral("/containers/{id}/attach"), [this](HttpExchange &e) { attach(e); });
     router.addRoute("POST", QStringLiteral("/containers/{id}/resize"), [this](HttpExchange &e) { resize(e); });

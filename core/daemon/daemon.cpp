@@ -21,8 +21,8 @@
 #include "execroutes.h"
 #include "volumeroutes.h"
 #include "buildroutes.h"
-
 #include "networkroutes.h"
+
 #include <common/errors.h>
 #include <engine/imagestore.h>
 #include <engine/volumestore.h>
@@ -117,7 +117,6 @@ Status Daemon::start(bool handleSignals)
     m_routes.push_back(std::make_unique<ImageArchiveRoutes>(ImageArchiveRoutes::Context{m_images.get(), m_worker.get(), m_events.get()}));
     m_routes.push_back(std::make_unique<VolumeRoutes>(
         VolumeRoutes::Context{m_volumes.get(), m_events.get(), VolumeRoutes::containerUsage(m_containers.get())}));
-    m_routes.push_back(std::make_unique<ContainerRoutes>(ContainerRoutes::Context{
     auto networkRoutes = NetworkRoutes::open(NetworkRoutes::Context{
         m_containers.get(), m_ipam.get(), m_config.bridge, 1500, m_state.root() + QStringLiteral("/network")});
     if (!networkRoutes)
@@ -125,6 +124,7 @@ Status Daemon::start(bool handleSignals)
     // Registered before MissingObjectRoutes, whose 404 for /networks/{id} it overrides.
     const NetworkRoutes *networks = networkRoutes->get();
     m_routes.push_back(std::move(*networkRoutes));
+    m_routes.push_back(std::make_unique<ContainerRoutes>(ContainerRoutes::Context{
         m_supervisor.get(), m_images.get(), m_worker.get(), std::max(1, QThread::idealThreadCount()),
         // -v NAME:/path: the named volume, created on first use (docker does too).
         [volumes = m_volumes.get()](const QString &name) -> Result<QString> {

@@ -458,8 +458,14 @@ Result<ContainerSpec> parseContainerSpec(std::string_view text)
                     return std::unexpected(st.error());
                 if (auto st = readInt(item, "containerPort", "network.ports[].containerPort", containerPort, 1, 65535); !st)
                     return std::unexpected(st.error());
+                int64_t hostPortEnd = 0;
+                if (auto st = readInt(item, "hostPortEnd", "network.ports[].hostPortEnd", hostPortEnd, 0, 65535); !st)
+                    return std::unexpected(st.error());
+                if (hostPortEnd != 0 && (hostPort == 0 || hostPortEnd < hostPort))
+                    return invalid("network.ports[].hostPortEnd", "must be 0 or at least hostPort (not 0)");
                 pm.hostPort = static_cast<uint16_t>(hostPort);
                 pm.containerPort = static_cast<uint16_t>(containerPort);
+                pm.hostPortEnd = static_cast<uint16_t>(hostPortEnd == hostPort ? 0 : hostPortEnd);
                 n.ports.push_back(std::move(pm));
             }
         }
@@ -535,14 +541,8 @@ Result<ExecSpec> parseExecSpec(std::string_view text)
         return std::unexpected(st.error());
     if (s.id.empty() || s.id.size() > 128 || s.id.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
         return invalid("id", "not a hex exec id: " + s.id);
-                int64_t hostPortEnd = 0;
-                if (auto st = readInt(item, "hostPortEnd", "network.ports[].hostPortEnd", hostPortEnd, 0, 65535); !st)
-                    return std::unexpected(st.error());
-                if (hostPortEnd != 0 && (hostPort == 0 || hostPortEnd < hostPort))
-                    return invalid("network.ports[].hostPortEnd", "must be 0 or at least hostPort (not 0)");
     auto process = parsed->find("process");
     if (process == parsed->end())
-                pm.hostPortEnd = static_cast<uint16_t>(hostPortEnd == hostPort ? 0 : hostPortEnd);
         return invalid("process", "missing");
     if (auto st = parseProcess(*process, s.process); !st)
         return std::unexpected(st.error());
