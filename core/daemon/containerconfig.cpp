@@ -757,9 +757,12 @@ QJsonObject shimSpec(const ContainerRecord &record, const SpecContext &context)
     // --tmpfs) with the sources recorded then (volume mountpoints).
     QJsonArray mounts;
     QMap<QString, QString> sources;
+    QMap<QString, bool> writable;
     for (const QJsonValue &v : record.mounts) {
         const QJsonObject m = v.toObject();
-        sources.insert(m.value(QStringLiteral("Destination")).toString(), m.value(QStringLiteral("Source")).toString());
+        const QString destination = m.value(QStringLiteral("Destination")).toString();
+        sources.insert(destination, m.value(QStringLiteral("Source")).toString());
+        writable.insert(destination, m.value(QStringLiteral("RW")).toBool(true));
     }
     if (auto plans = MountConfig::plan(host, config.value(QStringLiteral("Volumes")).toObject(), MountConfig::Checks{})) {
         QList<QJsonObject> entries;
@@ -768,7 +771,15 @@ QJsonObject shimSpec(const ContainerRecord &record, const SpecContext &context)
             if (plan.kind != MountConfig::Kind::Tmpfs && !sources.contains(plan.destination))
                 continue;
             planned.insert(plan.destination);
-            entries.append(MountConfig::shimEntry(plan, sources.value(plan.destination)));
+            MountConfig::MountPlan effective = plan;
+            // The record decides read-only: an image VOLUME path that
+            // --volumes-from filled is the other container's volume,
+            // read-only with :ro. (Its copy-up stays on: the shim copies
+            // only into an empty volume, which the other container's start
+            // has normally filled already.)
+            if (plan.kind != MountConfig::Kind::Tmpfs)
+                effective.readOnly = !writable.value(plan.destination, !plan.readOnly);
+            entries.append(MountConfig::shimEntry(effective, sources.value(plan.destination)));
         }
         // What --volumes-from brought: plain binds of the recorded sources.
         for (const QJsonValue &v : record.mounts) {

@@ -204,6 +204,56 @@ private slots:
         QVERIFY(!record);
         QVERIFY(created.isEmpty() && dropped.isEmpty());
     }
+
+    void volumesFromInheritsBindsAndVolumes()
+    {
+        Engine::ContainerRecord source;
+        source.id = QString(64, 'a');
+        source.mounts = QJsonDocument::fromJson(
+            "[{\"Type\":\"volume\",\"Name\":\"anon\",\"Source\":\"/vols/anon/_data\",\"Destination\":\"/data\",\"Driver\":\"local\",\"Mode\":\"\",\"RW\":true,\"Propagation\":\"\"},"
+            "{\"Type\":\"bind\",\"Source\":\"/h\",\"Destination\":\"/b\",\"Mode\":\"\",\"RW\":true,\"Propagation\":\"rslave\"},"
+            "{\"Type\":\"tmpfs\",\"Source\":\"\",\"Destination\":\"/t\",\"Mode\":\"\",\"RW\":true,\"Propagation\":\"\"}]").array();
+        ContainerConfig::CreateContext ctx;
+        ctx.id = QString(64, 'c');
+        ctx.name = "c2";
+        ctx.imageRef = "img";
+        ctx.image.config = json("{\"config\":{\"Cmd\":[\"sh\"],\"Volumes\":{\"/data\":{}}}}");
+        QStringList made;
+        ctx.provideVolume = [&](const ContainerConfig::CreateContext::VolumeRequest &r)
+            -> Result<ContainerConfig::CreateContext::VolumeGrant> {
+            made << r.name;
+            return ContainerConfig::CreateContext::VolumeGrant{r.name, "/vols/" + r.name + "/_data", true};
+        };
+        ctx.findContainer = [&](const QString &ref) -> Result<Engine::ContainerRecord> {
+            if (ref == "src")
+                return source;
+            return fail(ErrorCode::NotFound, "No such container: " + ref.toStdString());
+        };
+        // :ro; the image's /data volume is the inherited one, not a new one.
+        auto record = ContainerConfig::buildRecord(json("{\"HostConfig\":{\"VolumesFrom\":[\"src:ro\"]}}"), ctx);
+        QVERIFY2(record, record ? "" : record.error().message().c_str());
+        QVERIFY(made.isEmpty());
+        QCOMPARE(record->mounts.size(), 2);
+        for (const QJsonValue &m : record->mounts) {
+            QCOMPARE(m.toObject().value("RW").toBool(), false);
+            QCOMPARE(m.toObject().value("Mode").toString(), QString());
+        }
+        const QJsonArray shim = ContainerConfig::shimSpec(*record, ContainerConfig::SpecContext{}).value("mounts").toArray();
+        QCOMPARE(shim.size(), 2);
+        QCOMPARE(shim.at(0).toObject(), json("{\"type\":\"bind\",\"source\":\"/vols/anon/_data\",\"destination\":\"/data\",\"readonly\":true,\"copyUp\":true}"));
+        QCOMPARE(shim.at(1).toObject(), json("{\"type\":\"bind\",\"source\":\"/h\",\"destination\":\"/b\",\"readonly\":true,\"propagation\":\"rslave\"}"));
+        // An own mount at the same destination replaces the inherited one.
+        record = ContainerConfig::buildRecord(json("{\"HostConfig\":{\"VolumesFrom\":[\"src\"],\"Binds\":[\"mine:/b\"]}}"), ctx);
+        QVERIFY(record);
+        QCOMPARE(made, QStringList{"mine"});
+        QCOMPARE(record->mounts.size(), 2);
+        // Errors: unknown container (404), bad mode (400).
+        record = ContainerConfig::buildRecord(json("{\"HostConfig\":{\"VolumesFrom\":[\"nosuch\"]}}"), ctx);
+        QVERIFY(!record && record.error().code() == ErrorCode::NotFound);
+        record = ContainerConfig::buildRecord(json("{\"HostConfig\":{\"VolumesFrom\":[\"src:rx\"]}}"), ctx);
+        QVERIFY(!record);
+        QCOMPARE(QString::fromStdString(record.error().message()), QString("invalid mode for volumes-from: rx"));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestMountConfig)
