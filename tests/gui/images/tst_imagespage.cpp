@@ -477,6 +477,8 @@ private slots:
     // panel's Cancel while its large layer downloads leaves berthd's store
     // exactly as it was: its root listed before and after holds no new
     // image, layer, blob or temporary file. The same pull then completes.
+    // Then a push cancelled mid-upload leaves no tag in the registry and
+    // nothing in berthd's root.
     void aCancelledPullLeavesBerthdsStoreAsItWas()
     {
         for (const char *tool : {"docker-registry", "htpasswd"})
@@ -570,8 +572,44 @@ private slots:
         const Status pulled = transferResult(finished, 2);
         QVERIFY2(pulled, pulled ? "" : pulled.error().toString().c_str());
         QTRY_VERIFY_WITH_TIMEOUT(m_page->model()->rowOf(reference) >= 0, 10000);
-        m_page->removeImages({reference}, false);
-        QTRY_VERIFY_WITH_TIMEOUT(m_page->model()->rowOf(reference) < 0, 20000);
+
+        // A push of a large layer the registry does not have, cancelled while
+        // it uploads: the registry gets no manifest (no tag), and berthd
+        // keeps no spooled upload.
+        const QString copy = server + QStringLiteral("/gui/large-copy:v1");
+        const CommandResult madeAgain = runner.run(QStringLiteral("bash"), {QStringLiteral("-c"),
+            QStringLiteral("set -e; mkdir -p \"$2\"; tar -xf \"$1\" -C \"$2\"; head -c 167772160 /dev/urandom > \"$2/other.bin\"; "
+                           "tar -cf \"$3\" -C \"$2\" .; rm -rf \"$2\""),
+            QStringLiteral("bash"), m_tar, tree, tar});
+        QVERIFY2(madeAgain.exitCode == 0, qPrintable(madeAgain.describe()));
+        const Status importedAgain = finish(m_page->importFile(tar, copy));
+        QVERIFY2(importedAgain, importedAgain ? "" : importedAgain.error().toString().c_str());
+        QFile::remove(tar);
+        QTRY_VERIFY_WITH_TIMEOUT(m_page->model()->rowOf(copy) >= 0, 10000);
+        QTest::qWait(500);
+        const QStringList beforePush = listing(m_helper->root());
+        pullGuard.clear();
+        m_page->pushImage(copy);
+        QTRY_COMPARE_WITH_TIMEOUT(started.size(), 4, 10000);
+        QVERIFY(pullGuard); // the transfer that started last: the push
+        QTRY_VERIFY_WITH_TIMEOUT(downloading() || finished.size() > 3, 120000);
+        QCOMPARE(finished.size(), 3); // still uploading
+        cancel = nullptr;
+        for (QAbstractButton *button : m_page->progressPanel()->findChildren<QAbstractButton *>(QStringLiteral("transferCancel")))
+            if (button->isVisible())
+                cancel = button;
+        QVERIFY(cancel);
+        QTest::mouseClick(cancel, Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 4, 20000);
+        QCOMPARE(transferResult(finished, 3).error().sysErrno(), ECANCELED);
+        const QString tagDir = m_tmp->filePath(QStringLiteral("registry/data/docker/registry/v2/repositories/gui/large-copy/_manifests/tags/v1"));
+        QVERIFY2(!QFileInfo::exists(tagDir), qPrintable(tagDir));
+        QTRY_VERIFY2_WITH_TIMEOUT(listing(m_helper->root()) == beforePush,
+                                  qPrintable(difference(beforePush, listing(m_helper->root()))), 30000);
+        QVERIFY(m_page->model()->rowOf(copy) >= 0); // the local image is untouched
+
+        m_page->removeImages({reference, copy}, false);
+        QTRY_VERIFY_WITH_TIMEOUT(m_page->model()->rowOf(reference) < 0 && m_page->model()->rowOf(copy) < 0, 20000);
         m_registry->stop(5000);
         m_registry.reset();
     }
