@@ -9,12 +9,10 @@ namespace Berth::Gui {
 using Client::LogBatch;
 using Client::LogLine;
 
-namespace {
-
 // A search text prepared once for many lines: an ASCII text (or any text
 // searched case-sensitively) is compared against the stored UTF-8 bytes
 // directly; only a case-insensitive non-ASCII text decodes each line.
-class Matcher
+class LogModel::Matcher
 {
 public:
     Matcher(const QString &text, Qt::CaseSensitivity cs)
@@ -25,6 +23,8 @@ public:
         m_bytewise = cs == Qt::CaseSensitive
                      || std::all_of(m_utf8.cbegin(), m_utf8.cend(), [](char c) { return uchar(c) < 0x80; });
     }
+
+    const QString &text() const { return m_text; }
 
     bool matches(QByteArrayView line) const
     {
@@ -44,8 +44,6 @@ private:
     Qt::CaseSensitivity m_cs;
     bool m_bytewise = true;
 };
-
-} // namespace
 
 LogModel::LogModel(QObject *parent)
     : QAbstractListModel(parent)
@@ -114,6 +112,7 @@ void LogModel::dropFront(qint64 count)
         return;
     if (count == live) {
         // Everything goes: keep one block's buffers for what comes next.
+        setCounted(0);
         if (!m_blocks.empty()) {
             m_spare = std::move(m_blocks.back());
             m_blocks.clear();
@@ -123,14 +122,18 @@ void LogModel::dropFront(qint64 count)
         return;
     }
     qint64 freed = 0;
+    int uncounted = 0;
     qint64 abs = m_firstAbs;
     const qint64 end = m_firstAbs + count;
     while (abs < end) {
         Block &front = m_blocks.front();
         const qint64 blockEnd = front.firstAbs + qint64(front.entries.size());
         const qint64 stop = qMin(end, blockEnd);
-        for (qint64 a = abs; a < stop; ++a)
-            freed += front.entries[size_t(a - front.firstAbs)].length + EntryBytes;
+        for (qint64 a = abs; a < stop; ++a) {
+            const Entry &entry = front.entries[size_t(a - front.firstAbs)];
+            freed += entry.length + EntryBytes;
+            uncounted += isCounted(front, entry) ? 1 : 0;
+        }
         abs = stop;
         if (stop == blockEnd) {
             m_spare = std::move(front); // its buffers serve the next block
@@ -139,6 +142,33 @@ void LogModel::dropFront(qint64 count)
     }
     m_firstAbs = end;
     m_liveBytes -= freed;
+    setCounted(m_counted - uncounted);
+}
+
+bool LogModel::isCounted(const Block &block, const Entry &entry) const
+{
+    return m_countedMatcher
+           && m_countedMatcher->matches(QByteArrayView(block.text.constData() + entry.start + entry.messageStart,
+                                                       qsizetype(entry.length - entry.messageStart)));
+}
+
+void LogModel::setCounted(int matches)
+{
+    if (matches == m_counted)
+        return;
+    m_counted = matches;
+    emit matchCountChanged(matches);
+}
+
+void LogModel::setCountedText(const QString &text, Qt::CaseSensitivity cs)
+{
+    m_countedMatcher = text.isEmpty() ? nullptr : std::make_shared<const Matcher>(text, cs);
+    setCounted(text.isEmpty() ? 0 : countMatches(text, cs));
+}
+
+QString LogModel::countedText() const
+{
+    return m_countedMatcher ? m_countedMatcher->text() : QString();
 }
 
 qint64 LogModel::linesToFree(qint64 bytes) const
@@ -160,6 +190,7 @@ qint64 LogModel::linesToFree(qint64 bytes) const
 
 void LogModel::store(const LogBatch &batch, qsizetype first)
 {
+    int counted = 0;
     const QList<LogBatch::Line> &lines = batch.lines();
     const char *text = batch.text().constData();
     for (qsizetype i = first; i < lines.size(); ++i) {
@@ -182,10 +213,12 @@ void LogModel::store(const LogBatch &batch, qsizetype first)
         entry.stream = quint32(lines[i].stream) & 0x3;
         block.text.append(text + begin, length);
         block.entries.push_back(entry);
+        counted += isCounted(block, entry) ? 1 : 0;
         m_liveBytes += length + EntryBytes;
         m_longest = qMax(m_longest, int(length));
         ++m_nextAbs;
     }
+    setCounted(m_counted + counted);
 }
 
 void LogModel::appendBatch(const LogBatch &batch)
@@ -249,6 +282,7 @@ void LogModel::clear()
     m_liveBytes = 0;
     m_longest = 0;
     endResetModel();
+    setCounted(0); // the counted text stays for the lines to come
 }
 
 LogLine LogModel::line(int row) const

@@ -6,6 +6,7 @@
 #include <QByteArray>
 
 #include <deque>
+#include <memory>
 #include <vector>
 
 namespace Berth::Gui {
@@ -83,10 +84,22 @@ public:
     // How many lines contain `text`.
     int countMatches(const QString &text, Qt::CaseSensitivity cs = Qt::CaseInsensitive) const;
 
+    // A search text whose matches the model keeps counted while lines come
+    // and go (counting only the lines added and dropped, not all of them
+    // again); matchCountChanged() says when the number changes. An empty
+    // text stops counting.
+    void setCountedText(const QString &text, Qt::CaseSensitivity cs = Qt::CaseInsensitive);
+    QString countedText() const;
+    int countedMatches() const { return m_counted; }
+
     int rowCount(const QModelIndex &parent = QModelIndex()) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
 
+signals:
+    void matchCountChanged(int matches);
+
 private:
+    class Matcher;
     struct Entry
     {
         quint32 start = 0;         // offset in the block's text
@@ -110,8 +123,10 @@ private:
 
     Located locate(int row) const;
     QByteArrayView rawOf(const Located &at) const;
-    // Drops the oldest `count` kept lines (no signals).
+    // Drops the oldest `count` kept lines (no signals but matchCountChanged).
     void dropFront(qint64 count);
+    bool isCounted(const Block &block, const Entry &entry) const;
+    void setCounted(int matches);
     // How many of the oldest kept lines must go to free `bytes`.
     qint64 linesToFree(qint64 bytes) const;
     void store(const Client::LogBatch &batch, qsizetype first);
@@ -125,6 +140,8 @@ private:
     qint64 m_byteCapacity = DefaultByteCapacity;
     int m_longest = 0;
     bool m_showTimestamps = false;
+    std::shared_ptr<const Matcher> m_countedMatcher; // null: not counting
+    int m_counted = 0;
 };
 
 } // namespace Berth::Gui

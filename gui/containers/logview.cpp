@@ -77,6 +77,7 @@ LogView::LogView(QWidget *parent)
     m_status->hide();
 
     connect(m_timestamps, &QCheckBox::toggled, m_model, &LogModel::setShowTimestamps);
+    connect(m_model, &LogModel::matchCountChanged, this, &LogView::showMatchCount);
     connect(m_since, &QComboBox::currentIndexChanged, this, &LogView::restart);
     connect(m_follow, &QCheckBox::toggled, this, [this](bool on) {
         if (on)
@@ -236,13 +237,19 @@ bool LogView::findNext(bool backward)
 
 void LogView::updateMatches()
 {
+    // The model keeps the count current as lines arrive and old ones go.
     const QString text = m_search->text();
-    if (text.isEmpty()) {
+    if (text != m_model->countedText())
+        m_model->setCountedText(text);
+    showMatchCount(m_model->countedMatches());
+}
+
+void LogView::showMatchCount(int count)
+{
+    if (m_search->text().isEmpty())
         m_matches->clear();
-        return;
-    }
-    const int count = m_model->countMatches(text);
-    m_matches->setText(count == 0 ? tr("No matches") : tr("%n match(es)", nullptr, count));
+    else
+        m_matches->setText(count == 0 ? tr("No matches") : tr("%n match(es)", nullptr, count));
 }
 
 } // namespace Berth::Gui

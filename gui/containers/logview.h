@@ -63,6 +63,7 @@ signals:
 private:
     void restart();
     void updateMatches();
+    void showMatchCount(int count);
 
     QPointer<Client::EngineClient> m_client;
     QString m_container;

@@ -7,6 +7,7 @@
 #include <QCheckBox>
 #include <QClipboard>
 #include <QGuiApplication>
+#include <QLabel>
 #include <QElapsedTimer>
 #include <QLineEdit>
 #include <QScrollBar>
@@ -244,6 +245,63 @@ private slots:
         // The stamp is not searched: "2026" is only in the time.
         QCOMPARE(model.find(QStringLiteral("2026"), 0), -1);
         QCOMPARE(model.countMatches(QStringLiteral("error")), 2);
+    }
+
+    // The count of a search text follows the lines as they arrive and as
+    // the oldest are dropped, without recounting everything.
+    void theCountedMatchesFollowAppendsAndDrops()
+    {
+        LogModel model;
+        model.setCapacity(100);
+        QSignalSpy changed(&model, &LogModel::matchCountChanged);
+        model.setCountedText(QStringLiteral("line 1")); // line 1, 10-19, 100-199, ...
+        QCOMPARE(model.countedMatches(), 0);
+        model.appendLines(batch(0, 50));
+        QCOMPARE(model.countedMatches(), 11); // 1, 10..19
+        QCOMPARE(model.countedMatches(), model.countMatches(QStringLiteral("line 1")));
+        QVERIFY(!changed.isEmpty());
+        QCOMPARE(changed.last().at(0).toInt(), 11);
+
+        model.appendBatch(compactBatch(50, 100)); // rows 50..149 stay: 100..149 match
+        QCOMPARE(model.rowCount(), 100);
+        QCOMPARE(model.countedMatches(), 50);
+        QCOMPARE(model.countedMatches(), model.countMatches(QStringLiteral("line 1")));
+
+        model.appendLines(batch(150, 120)); // rows 170..269 stay: 170..199
+        QCOMPARE(model.countedMatches(), 30);
+        QCOMPARE(model.countedMatches(), model.countMatches(QStringLiteral("line 1")));
+
+        model.setCountedText(QStringLiteral("LINE 2"), Qt::CaseSensitive);
+        QCOMPARE(model.countedMatches(), 0);
+        model.setCountedText(QStringLiteral("line 2"));
+        QCOMPARE(model.countedMatches(), model.countMatches(QStringLiteral("line 2")));
+        QCOMPARE(model.countedText(), QStringLiteral("line 2"));
+
+        model.clear();
+        QCOMPARE(model.countedMatches(), 0);
+        QCOMPARE(changed.last().at(0).toInt(), 0);
+        model.appendLines(batch(0, 30)); // still counting after a clear: line 2, 20..29
+        QCOMPARE(model.countedMatches(), 11);
+        model.setCountedText(QString());
+        QCOMPARE(model.countedMatches(), 0);
+        model.appendLines(batch(30, 10));
+        QCOMPARE(model.countedMatches(), 0);
+    }
+
+    // The view's match count moves while lines keep arriving.
+    void theViewsMatchCountFollowsTheStream()
+    {
+        LogView view;
+        view.model()->appendLines(batch(0, 100));
+        view.searchField()->setText(QStringLiteral("line 5"));
+        auto *label = view.findChild<QLabel *>(QStringLiteral("logMatches"));
+        QVERIFY(label);
+        // (the English plural comes from berth_en.qm, not loaded here)
+        QVERIFY2(label->text().startsWith(QStringLiteral("11 match")), qPrintable(label->text())); // 5, 50..59
+        view.model()->appendLines(batch(100, 500)); // 500..599 as well
+        QVERIFY2(label->text().startsWith(QStringLiteral("111 match")), qPrintable(label->text()));
+        view.searchField()->clear();
+        QCOMPARE(label->text(), QString());
     }
 
     void theViewSearchesAndHighlights()
