@@ -1028,34 +1028,7 @@ int runContainerInspect(Context &context, const ParsedArgs &args)
         }
         raws << reply->body.trimmed();
     }
-    if (args.isSet(QStringLiteral("format"))) {
-        auto t = context.parseTemplate(args.value(QStringLiteral("format")), 1);
-        if (!t)
-            return t.error();
-        for (const QByteArray &raw : std::as_const(raws)) {
-            auto text = t->execute(QJsonDocument::fromJson(raw).object());
-            if (!text) {
-                context.err() << "template parsing error: " << QString::fromStdString(text.error().message()) << Qt::endl;
-                return 1;
-            }
-            context.out() << *text << '\n';
-        }
-    } else {
-        QByteArray all = "[";
-        for (qsizetype i = 0; i < raws.size(); ++i) {
-            if (i > 0)
-                all += ',';
-            all += raws.at(i);
-        }
-        all += ']';
-        context.out() << (raws.isEmpty() ? QStringLiteral("[]") : QString::fromUtf8(indentJson(all))) << '\n';
-    }
-    context.out().flush();
-    if (!errors.isEmpty()) {
-        context.err() << errors.join(QLatin1Char('\n')) << Qt::endl;
-        return 1;
-    }
-    return 0;
+    return printInspected(context, args, raws, errors);
 }
 
 } // namespace

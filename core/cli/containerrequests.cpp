@@ -1,7 +1,9 @@
 #include "containerrequests.h"
 
+#include "argparser.h"
 #include "commandregistry.h"
 #include "context.h"
+#include "jsonoutput.h"
 
 #include <client/responsestream.h>
 
@@ -95,6 +97,61 @@ int startErrorExitCode(const Error &error)
     if (m.find("permission denied") != std::string::npos || m.find("is a directory") != std::string::npos)
         return 126;
     return 125;
+}
+
+std::expected<QJsonObject, int> filtersOf(Context &context, const QString &command, const QStringList &values)
+{
+    QJsonObject filters;
+    for (const QString &f : values) {
+        const qsizetype eq = f.indexOf(QLatin1Char('='));
+        if (eq < 0)
+            return std::unexpected(context.reportUsageError(
+                *context.registry().find(command),
+                QStringLiteral("invalid argument \"%1\" for \"-f, --filter\" flag: bad format of filter (expected name=value)")
+                    .arg(f)));
+        const QString key = f.left(eq).trimmed().toLower();
+        QJsonObject set = filters.value(key).toObject();
+        set.insert(f.mid(eq + 1).trimmed(), true);
+        filters.insert(key, set);
+    }
+    return filters;
+}
+
+QString compactJson(const QJsonObject &object)
+{
+    return QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact));
+}
+
+int printInspected(Context &context, const ParsedArgs &args, const QList<QByteArray> &raws, const QStringList &errors)
+{
+    if (args.isSet(QStringLiteral("format"))) {
+        auto t = context.parseTemplate(args.value(QStringLiteral("format")), 1);
+        if (!t)
+            return t.error();
+        for (const QByteArray &raw : raws) {
+            auto text = t->execute(QJsonDocument::fromJson(raw).object());
+            if (!text) {
+                context.err() << "template parsing error: " << QString::fromStdString(text.error().message()) << Qt::endl;
+                return 1;
+            }
+            context.out() << *text << '\n';
+        }
+    } else {
+        QByteArray all = "[";
+        for (qsizetype i = 0; i < raws.size(); ++i) {
+            if (i > 0)
+                all += ',';
+            all += raws.at(i);
+        }
+        all += ']';
+        context.out() << (raws.isEmpty() ? QStringLiteral("[]") : QString::fromUtf8(indentJson(all))) << '\n';
+    }
+    context.out().flush();
+    if (!errors.isEmpty()) {
+        context.err() << errors.join(QLatin1Char('\n')) << Qt::endl;
+        return 1;
+    }
+    return 0;
 }
 
 QString normalizeSignal(const QString &text)

@@ -5,15 +5,20 @@
 #include <base/result.h>
 #include <client/engineclient.h>
 
+#include <QByteArray>
 #include <QJsonObject>
+#include <QList>
 #include <QPointer>
 #include <QString>
+#include <QStringList>
 
+#include <expected>
 #include <optional>
 
 namespace Berth::Cli {
 
 class Context;
+class ParsedArgs;
 
 // Blocking helpers over Context's EngineClient for the container commands
 // (a CLI runs one command and may wait in a local event loop).
@@ -39,6 +44,19 @@ bool isFatal(const Error &error);
 // docker run/start/create's mapping of a start error to an exit code:
 // 127 when the executable is missing, 126 when it cannot run, else 125.
 int startErrorExitCode(const Error &error);
+
+// docker's map form of the --filter values of `command` ("volume ls",
+// "network prune", ...): {"dangling":{"true":true}}. A value without '='
+// is reported as the usage error docker prints; the exit code comes back.
+std::expected<QJsonObject, int> filtersOf(Context &context, const QString &command, const QStringList &values);
+// A JSON object as one compact line (a query parameter's value).
+QString compactJson(const QJsonObject &object);
+
+// The end of an inspect command (container, volume, network): each raw
+// object through --format, or all of them as one indented JSON array as the
+// engine sent them; then the errors met on the way, one per line. Returns
+// the exit code (1 when any name failed or a template did not run).
+int printInspected(Context &context, const ParsedArgs &args, const QList<QByteArray> &raws, const QStringList &errors);
 
 // Turns a signal name or number as users give it ("HUP", "SIGHUP", "1")
 // into what the API takes; empty when it is neither.

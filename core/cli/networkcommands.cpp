@@ -73,29 +73,6 @@ namespace {
 
 using namespace ContainerRequests;
 
-std::expected<QJsonObject, int> filtersOf(Context &context, const QString &command, const QStringList &values)
-{
-    QJsonObject filters;
-    for (const QString &f : values) {
-        const qsizetype eq = f.indexOf(QLatin1Char('='));
-        if (eq < 0)
-            return std::unexpected(context.reportUsageError(
-                *context.registry().find(command),
-                QStringLiteral("invalid argument \"%1\" for \"-f, --filter\" flag: bad format of filter (expected name=value)")
-                    .arg(f)));
-        const QString key = f.left(eq).trimmed().toLower();
-        QJsonObject set = filters.value(key).toObject();
-        set.insert(f.mid(eq + 1).trimmed(), true);
-        filters.insert(key, set);
-    }
-    return filters;
-}
-
-QString compact(const QJsonObject &o)
-{
-    return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
-}
-
 int runNetworkList(Context &context, const ParsedArgs &args)
 {
     auto filters = filtersOf(context, QStringLiteral("network ls"), args.values(QStringLiteral("filter")));
@@ -104,7 +81,7 @@ int runNetworkList(Context &context, const ParsedArgs &args)
     Client::Request request;
     request.path = QStringLiteral("/networks");
     if (!filters->isEmpty())
-        request.query.addQueryItem(QStringLiteral("filters"), compact(*filters));
+        request.query.addQueryItem(QStringLiteral("filters"), compactJson(*filters));
     auto reply = send(context, request);
     if (!reply)
         return context.reportError(reply.error());
@@ -170,31 +147,7 @@ int runNetworkInspect(Context &context, const ParsedArgs &args)
         }
         raws << reply->body.trimmed();
     }
-    if (args.isSet(QStringLiteral("format"))) {
-        auto t = context.parseTemplate(args.value(QStringLiteral("format")), 1);
-        if (!t)
-            return t.error();
-        for (const QByteArray &raw : std::as_const(raws)) {
-            auto text = t->execute(QJsonDocument::fromJson(raw).object());
-            if (!text) {
-                context.err() << "template parsing error: " << QString::fromStdString(text.error().message()) << Qt::endl;
-                return 1;
-            }
-            context.out() << *text << '\n';
-        }
-    } else {
-        QByteArray all = "[";
-        for (qsizetype i = 0; i < raws.size(); ++i)
-            all += (i > 0 ? "," : "") + raws.at(i);
-        all += ']';
-        context.out() << (raws.isEmpty() ? QStringLiteral("[]") : QString::fromUtf8(indentJson(all))) << '\n';
-    }
-    context.out().flush();
-    if (!errors.isEmpty()) {
-        context.err() << errors.join(QLatin1Char('\n')) << Qt::endl;
-        return 1;
-    }
-    return 0;
+    return printInspected(context, args, raws, errors);
 }
 
 int runNetworkRemove(Context &context, const ParsedArgs &args)
@@ -269,7 +222,7 @@ int runNetworkPrune(Context &context, const ParsedArgs &args)
     request.method = "POST";
     request.path = QStringLiteral("/networks/prune");
     if (!filters->isEmpty())
-        request.query.addQueryItem(QStringLiteral("filters"), compact(*filters));
+        request.query.addQueryItem(QStringLiteral("filters"), compactJson(*filters));
     auto reply = send(context, request);
     if (!reply)
         return context.reportError(reply.error());

@@ -237,46 +237,14 @@ Result<ContainerRecord> ContainerRecord::fromJson(const QJsonObject &json)
 
 namespace {
 
-// temp + rename without fsync: readers and a crash of berthd see the old or
-// the new content; the flusher makes it durable moments later. The temp
-// name carries AtomicFile's prefix so load() clears leftovers.
-Status replaceFile(const QString &path, QByteArrayView data, unsigned mode)
-{
-    const qsizetype slash = path.lastIndexOf(u'/');
-    const QString tmpPath = path.left(slash + 1) + QLatin1String(AtomicFile::tempPrefix()) + path.mid(slash + 1);
-    const QByteArray tmp = encodePath(tmpPath);
-    UniqueFd fd(::open(tmp.constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode));
-    if (!fd)
-        return sysFail(QStringLiteral("create ") + tmpPath, errno);
-    qsizetype done = 0;
-    while (done < data.size()) {
-        const ssize_t n = ::write(fd.get(), data.data() + done, size_t(data.size() - done));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            const int err = n < 0 ? errno : EIO;
-            ::unlink(tmp.constData());
-            return sysFail(QStringLiteral("write ") + tmpPath, err);
-        }
-        done += n;
-    }
-    if (::fchmod(fd.get(), mode) != 0) {
-        const int err = errno;
-        ::unlink(tmp.constData());
-        return sysFail(QStringLiteral("chmod ") + tmpPath, err);
-    }
-    fd.reset();
-    if (::rename(tmp.constData(), encodePath(path).constData()) != 0) {
-        const int err = errno;
-        ::unlink(tmp.constData());
-        return sysFail(QStringLiteral("rename ") + tmpPath + QStringLiteral(" to ") + path, err);
-    }
-    return {};
-}
+enum class Sync { No, Data };
 
-// replaceFile() with the data fsync'ed before the rename; the caller
-// fsyncs the directory (once for several files).
-Status writeSyncedFile(const QString &path, QByteArrayView data, unsigned mode)
+// temp + rename: readers and a crash of berthd see the old or the new
+// content. Sync::No leaves the data to the flusher (durable moments later);
+// Sync::Data fsyncs it before the rename, and the caller fsyncs the
+// directory (once for several files). The temp name carries AtomicFile's
+// prefix so load() clears leftovers.
+Status replaceFile(const QString &path, QByteArrayView data, unsigned mode, Sync sync = Sync::No)
 {
     const qsizetype slash = path.lastIndexOf(u'/');
     const QString tmpPath = path.left(slash + 1) + QLatin1String(AtomicFile::tempPrefix()) + path.mid(slash + 1);
@@ -284,23 +252,23 @@ Status writeSyncedFile(const QString &path, QByteArrayView data, unsigned mode)
     UniqueFd fd(::open(tmp.constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode));
     if (!fd)
         return sysFail(QStringLiteral("create ") + tmpPath, errno);
+    const auto failWith = [&](const QString &what, int err) {
+        ::unlink(tmp.constData());
+        return sysFail(what + tmpPath, err);
+    };
     qsizetype done = 0;
     while (done < data.size()) {
         const ssize_t n = ::write(fd.get(), data.data() + done, size_t(data.size() - done));
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0) {
-            const int err = n < 0 ? errno : EIO;
-            ::unlink(tmp.constData());
-            return sysFail(QStringLiteral("write ") + tmpPath, err);
-        }
+        if (n <= 0)
+            return failWith(QStringLiteral("write "), n < 0 ? errno : EIO);
         done += n;
     }
-    if (::fchmod(fd.get(), mode) != 0 || ::fsync(fd.get()) != 0) {
-        const int err = errno;
-        ::unlink(tmp.constData());
-        return sysFail(QStringLiteral("fsync ") + tmpPath, err);
-    }
+    if (::fchmod(fd.get(), mode) != 0)
+        return failWith(QStringLiteral("chmod "), errno);
+    if (sync == Sync::Data && ::fsync(fd.get()) != 0)
+        return failWith(QStringLiteral("fsync "), errno);
     fd.reset();
     if (::rename(tmp.constData(), encodePath(path).constData()) != 0) {
         const int err = errno;
@@ -612,11 +580,11 @@ Status ContainerStore::add(const ContainerRecord &record)
     // both directory entries (the files in the bundle, the bundle in
     // containers/) are on disk first. Each file is fsync'ed before its
     // rename, the new bundle directory once for both, then its parent.
-    Status ok = writeSyncedFile(bundle + u'/' + kHostConfigFile,
-                                QJsonDocument(record.hostConfig).toJson(QJsonDocument::Compact), 0600);
+    Status ok = replaceFile(bundle + u'/' + kHostConfigFile,
+                            QJsonDocument(record.hostConfig).toJson(QJsonDocument::Compact), 0600, Sync::Data);
     if (ok)
-        ok = writeSyncedFile(bundle + u'/' + kRecordFile,
-                             QJsonDocument(record.toJson()).toJson(QJsonDocument::Compact), 0600);
+        ok = replaceFile(bundle + u'/' + kRecordFile,
+                         QJsonDocument(record.toJson()).toJson(QJsonDocument::Compact), 0600, Sync::Data);
     if (ok)
         ok = syncDirectory(bundle);
     if (ok)
