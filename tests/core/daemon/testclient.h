@@ -181,4 +181,24 @@ inline QByteArray get(const QByteArray &path, const QByteArray &method = "GET")
     return method + ' ' + path + " HTTP/1.1\r\nHost: api.moby.localhost\r\nUser-Agent: test\r\n\r\n";
 }
 
+// One request on a fresh connection, with a JSON body when `body` is not
+// empty; the reply, or an empty Reply when none came.
+inline Reply roundTrip(const QString &socketPath, const QByteArray &method, const QByteArray &path,
+                       const QByteArray &body = {})
+{
+    TestClient client(socketPath);
+    if (!client.isConnected())
+        return {};
+    QByteArray req = method + ' ' + path + " HTTP/1.1\r\nHost: api.moby.localhost\r\n";
+    if (!body.isEmpty())
+        req += "Content-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n";
+    else
+        req += "Content-Length: 0\r\n";
+    req += "\r\n" + body;
+    client.send(req);
+    if (!client.waitForReplies(1))
+        return {};
+    return client.reply(0);
+}
+
 } // namespace BerthTest

@@ -88,19 +88,7 @@ void tst_NetworkRoutes::cleanup()
 
 Reply tst_NetworkRoutes::call(const QByteArray &method, const QByteArray &path, const QByteArray &body)
 {
-    TestClient client(m_server->socketPath());
-    if (!client.isConnected())
-        return {};
-    QByteArray req = method + ' ' + path + " HTTP/1.1\r\nHost: api.moby.localhost\r\n";
-    if (!body.isEmpty())
-        req += "Content-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n";
-    else
-        req += "Content-Length: 0\r\n";
-    req += "\r\n" + body;
-    client.send(req);
-    if (!client.waitForReplies(1))
-        return {};
-    return client.reply(0);
+    return roundTrip(m_server->socketPath(), method, path, body);
 }
 
 void tst_NetworkRoutes::addContainer(const QString &name, const QString &mode, bool running, const QString &address)
