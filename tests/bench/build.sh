@@ -50,7 +50,7 @@ export DOCKER_BUILDKIT=0
 
 # Private copies of the binaries: a rebuild during the run must not swap them.
 mkdir -p "$PEERS_DIR/build/bin"
-cp "$build"/bin/{berthd,berth,berth-shim} "$PEERS_DIR/build/bin/"
+cp "$build"/bin/{berthd,berth,berth-cli,berth-shim} "$PEERS_DIR/build/bin/"
 [[ -x $build/bin/berth-init ]] && cp "$build/bin/berth-init" "$PEERS_DIR/build/bin/"
 build=$PEERS_DIR/build
 

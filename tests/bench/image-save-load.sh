@@ -48,7 +48,7 @@ unset DOCKER_HOST DOCKER_CONTEXT BERTH_HOST
 # Run private copies of berthd and berth: a rebuild of BUILD_DIR during the
 # run must not swap the binaries under the benchmark.
 mkdir -p "$PEERS_DIR/build/bin"
-cp "$build/bin/berthd" "$build/bin/berth" "$PEERS_DIR/build/bin/"
+cp "$build/bin/berthd" "$build/bin/berth" "$build/bin/berth-cli" "$PEERS_DIR/build/bin/"
 build=$PEERS_DIR/build
 
 peer_start_dockerd

@@ -51,7 +51,7 @@ echo "{}" >"$DOCKER_CONFIG/config.json"   # podman reads it for credentials
 unset DOCKER_HOST DOCKER_CONTEXT BERTH_HOST
 
 mkdir -p "$PEERS_DIR/build/bin"
-cp "$build/bin/berthd" "$build/bin/berth" "$PEERS_DIR/build/bin/"
+cp "$build/bin/berthd" "$build/bin/berth" "$build/bin/berth-cli" "$PEERS_DIR/build/bin/"
 build=$PEERS_DIR/build
 
 # --- the registry: loopback only, private storage --------------------------------

@@ -5,6 +5,7 @@
 #
 #   berth  run --rm IMAGE true           -> berthd (default bridge network)
 #   berth  run --rm --network none ...   -> berthd
+#   the same with BERTH_NO_FASTPATH=1    -> berthd  (berth-cli, the Qt path)
 #   docker run --rm --network none ...   -> berthd  (the docker CLI, our engine)
 #   docker run --rm --network none ...   -> dockerd (Debian's docker.io + containerd + runc)
 #   podman run --rm --network none ...   -> podman  (runc, private store)
@@ -28,11 +29,11 @@ while getopts 'n:b:h' opt; do
     case $opt in
         n) runs=$OPTARG ;;
         b) build=$OPTARG ;;
-        *) sed -n '2,21s/^# \{0,1\}//p' "$0"; exit 2 ;;
+        *) sed -n '2,22s/^# \{0,1\}//p' "$0"; exit 2 ;;
     esac
 done
 build=$(cd "$build" && pwd)
-for b in berthd berth berth-shim; do
+for b in berthd berth berth-cli berth-shim; do
     [[ -x $build/bin/$b ]] || { echo "$build/bin/$b is not built" >&2; exit 1; }
 done
 
@@ -49,7 +50,7 @@ unset DOCKER_HOST DOCKER_CONTEXT BERTH_HOST
 
 # Private copies of the binaries: a rebuild during the run must not swap them.
 mkdir -p "$PEERS_DIR/build/bin"
-cp "$build"/bin/{berthd,berth,berth-shim} "$PEERS_DIR/build/bin/"
+cp "$build"/bin/{berthd,berth,berth-cli,berth-shim} "$PEERS_DIR/build/bin/"
 [[ -x $build/bin/berth-init ]] && cp "$build/bin/berth-init" "$PEERS_DIR/build/bin/"
 build=$PEERS_DIR/build
 
@@ -84,6 +85,7 @@ names=() cmds=()
 add() { names+=("$1"); cmds+=("$2"); }
 add "berth->berthd bridge" "$bb run --rm $img true"
 add "berth->berthd none" "$bb run --rm --network none $img true"
+add "berth(Qt path) none" "env BERTH_NO_FASTPATH=1 $bb run --rm --network none $img true"
 add "docker->berthd none" "$dkb run --rm --network none $img true"
 add "docker->dockerd none" "$dk run --rm --network none $img true"
 add "podman(runc) none" "$pm --rm --network none $img true"
