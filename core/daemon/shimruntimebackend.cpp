@@ -318,6 +318,14 @@ ShimRuntimeBackend::ShimRuntimeBackend(const QString &shimPath, const QString &c
 {
     m_pool.setMaxThreadCount(8);
     m_pool.setObjectName(QStringLiteral("berth-runtime"));
+    // BERTH_NETNS_POOL: the pool's size (0: off, every shim makes its own
+    // namespace as before); unset: NetnsPool::kDefaultSize.
+    bool sized = false;
+    const int size = qEnvironmentVariableIntValue("BERTH_NETNS_POOL", &sized);
+    if (!sized || size > 0) {
+        m_netnsPool = std::make_unique<NetnsPool>(sized ? qMin(size, 64) : NetnsPool::kDefaultSize);
+        m_netnsPool->start();
+    }
 }
 
 ShimRuntimeBackend::~ShimRuntimeBackend()
@@ -370,11 +378,38 @@ void ShimRuntimeBackend::request(const QString &id, const QString &socketName, c
         std::move(done));
 }
 
-void ShimRuntimeBackend::runShim(const QStringList &arguments, Callback<QJsonObject> done)
+UniqueFd ShimRuntimeBackend::takeNetnsFor(const QString &bundleDir)
+{
+    if (!m_netnsPool || m_netnsPool->available() == 0)
+        return UniqueFd();
+    // supervisor wrote shim.json just before create: its network mode
+    // decides (host: the container shares berthd's namespace, no pool).
+    QFile file(bundleDir + QStringLiteral("/shim.json"));
+    if (!file.open(QIODevice::ReadOnly))
+        return UniqueFd();
+    const QJsonObject spec = QJsonDocument::fromJson(file.readAll()).object();
+    const QJsonValue mode = spec.value(QLatin1String("network")).toObject().value(QLatin1String("mode"));
+    // The shim's default mode is bridge (README 2).
+    const QString name = mode.isUndefined() ? QStringLiteral("bridge") : mode.toString();
+    if (name != QLatin1String("none") && name != QLatin1String("bridge"))
+        return UniqueFd();
+    return m_netnsPool->take();
+}
+
+void ShimRuntimeBackend::runShim(const QStringList &arguments, Callback<QJsonObject> done, UniqueFd netns)
 {
     auto *process = new QProcess(this);
     process->setProgram(m_shimPath);
-    process->setArguments(arguments);
+    if (netns) {
+        // The pool's fds are close-on-exec (no other spawn gets one): the
+        // shim's copy loses the flag in the forked child only, at the same
+        // number, so no fd QProcess itself uses in the child is clobbered.
+        const int fd = netns.get();
+        process->setArguments(arguments + QStringList{QStringLiteral("--netns-fd"), QString::number(fd)});
+        process->setChildProcessModifier([fd] { ::fcntl(fd, F_SETFD, 0); });
+    } else {
+        process->setArguments(arguments);
+    }
     process->setProcessChannelMode(QProcess::SeparateChannels);
     process->setStandardInputFile(QProcess::nullDevice());
     auto finished = std::make_shared<bool>(false);
@@ -414,6 +449,8 @@ void ShimRuntimeBackend::runShim(const QStringList &arguments, Callback<QJsonObj
     });
     timer->start(kShimTimeoutMs);
     process->start();
+    // The shim has its copy (or failed to start); each namespace is handed out once.
+    netns.reset();
 }
 
 void ShimRuntimeBackend::create(const QString &id, Callback<RuntimeCreated> done)
@@ -426,7 +463,8 @@ void ShimRuntimeBackend::create(const QString &id, Callback<RuntimeCreated> done
                     if (!reply)
                         return done(fail(reply.error()));
                     done(createdFromJson(*reply));
-                });
+                },
+                takeNetnsFor(dir));
     });
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "netnspool.h"
 #include "runtimebackend.h"
 
 #include <QHash>
@@ -57,7 +58,12 @@ private:
     // One request/one reply on a control socket (socketName is relative to the bundle).
     void request(const QString &id, const QString &socketName, const QJsonObject &message,
                  Callback<QJsonObject> done);
-    void runShim(const QStringList &arguments, Callback<QJsonObject> done);
+    // netns: a ready network namespace for `create --netns-fd` (README 3),
+    // inherited by the shim alone; berthd's copy is closed after the spawn.
+    void runShim(const QStringList &arguments, Callback<QJsonObject> done, UniqueFd netns = UniqueFd());
+    // A namespace from the pool for a container whose shim.json asks for
+    // network mode none or bridge; invalid otherwise or when none is ready.
+    UniqueFd takeNetnsFor(const QString &bundleDir);
     void startWatch(const QString &id, const QString &execId);
     // Reads the exit and teardown lines from a connected watch socket.
     void installWatch(const QString &key, const std::shared_ptr<Watch> &watch, UniqueFd fd);
@@ -68,6 +74,8 @@ private:
     QString m_shimPath;
     QString m_containersDir;
     QThreadPool m_pool;
+    // Ready network namespaces for create (null when BERTH_NETNS_POOL=0).
+    std::unique_ptr<NetnsPool> m_netnsPool;
     QHash<QString, std::shared_ptr<Watch>> m_watches; // key: id or id/execId
     // Containers whose shim reported a complete teardown after their last exit.
     QSet<QString> m_tornDown;

@@ -430,6 +430,14 @@ void runChild(const ChildPlan &plan)
         if (chdir("/") != 0)
             die("chdir /", nullptr, errno);
     } else {
+        // A namespace berthd made ahead of time (--netns-fd): joined first,
+        // before any mount (sysfs shows the interfaces of the namespace
+        // that mounts it) and before any sysctl is written.
+        if (plan.joinNetnsFd >= 0) {
+            if (setns(plan.joinNetnsFd, CLONE_NEWNET) != 0)
+                die("join the network namespace handed by berthd", nullptr, errno);
+            close(plan.joinNetnsFd);
+        }
         // Single-threaded, so moving this thread moves the process.
         for (int i = 0; i < plan.cgroupTaskFdCount; ++i) {
             if (write(plan.cgroupTaskFds[i], "0", 1) != 1)

@@ -94,7 +94,8 @@ struct ChildPlan
     const char *workDir = nullptr;
     bool readonlyRoot = false;
     bool privileged = false;
-    bool newNetns = true;
+    bool newNetns = true;      // the container has a network namespace of its own
+    int joinNetnsFd = -1;      // ... handed by berthd (--netns-fd): setns, not CLONE_NEWNET
     bool loopbackOnly = false; // network "none": bring lo up
     const char *hostname = nullptr;
     const PlanMount *mounts = nullptr; // etc files and volumes

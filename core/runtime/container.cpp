@@ -6,6 +6,7 @@
 #include "controlsocket.h"
 #include "log.h"
 #include "monitor.h"
+#include "netnsfactory.h"
 #include "network.h"
 #include "portproxy.h"
 #include "process.h"
@@ -369,7 +370,11 @@ struct Created
     MonitorConfig monitor;
 };
 
-std::expected<Created, CommandError> createContainer(const ContainerSpec &spec, const std::string &bundle)
+// handedNetns: berthd's ready namespace (--netns-fd) or invalid. The
+// shim's copy is closed once the child has joined it: the container's
+// processes then hold the only reference, as with a namespace of its own.
+std::expected<Created, CommandError> createContainer(const ContainerSpec &spec, const std::string &bundle,
+                                                     UniqueFd &handedNetns)
 {
     auto located = Cgroup::locate(spec.cgroup, spec.id);
     if (!located)
@@ -442,6 +447,7 @@ std::expected<Created, CommandError> createContainer(const ContainerSpec &spec, 
     plan.readonlyRoot = spec.rootfs.readonly;
     plan.privileged = spec.privileged;
     plan.newNetns = spec.network.mode != "host";
+    plan.joinNetnsFd = plan.newNetns ? handedNetns.get() : -1;
     plan.loopbackOnly = spec.network.mode == "none";
     plan.hostname = spec.hostname.c_str();
     plan.mounts = mounts.data();
@@ -498,7 +504,7 @@ std::expected<Created, CommandError> createContainer(const ContainerSpec &spec, 
         plan.cgroupTaskFdCount = static_cast<int>(taskFds.size());
     }
     uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
-    if (plan.newNetns)
+    if (plan.newNetns && plan.joinNetnsFd < 0)
         flags |= CLONE_NEWNET;
     int pidfd = -1;
     const pid_t pid = cloneProcess(flags, &pidfd, cgroupFd.get());
@@ -532,7 +538,8 @@ std::expected<Created, CommandError> createContainer(const ContainerSpec &spec, 
     } networkGuard{spec.network, networkAttached};
     PortProxy proxy;
     if (spec.network.mode == "bridge") {
-        auto veth = connectContainer(spec.network, pid);
+        auto veth = handedNetns ? connectContainerToNetns(spec.network, handedNetns.get())
+                                : connectContainer(spec.network, pid);
         if (!veth)
             return commandFailure(std::move(veth.error()).wrap("connect container " + spec.id.substr(0, 12) + " to " + spec.network.bridge));
         networkAttached = true;
@@ -549,6 +556,8 @@ std::expected<Created, CommandError> createContainer(const ContainerSpec &spec, 
     auto driven = driveChild(child, syncParent.get(), pid, spec.process, master);
     if (!driven)
         return std::unexpected(driven.error());
+    // The child joined before it reported Ready.
+    handedNetns.reset();
     SHIM_DEBUG("create: child held before execve");
 
     auto log = std::make_unique<LogWriter>();
@@ -900,8 +909,9 @@ bool shimAlive(int bundleFd)
 
 } // namespace
 
-int commandCreate(const std::string &bundle)
+int commandCreate(const std::string &bundle, int netnsFd)
 {
+    UniqueFd handedNetns(netnsFd);
     if (bundle.empty() || bundle.front() != '/')
         return printLine(errorLine({Error(ErrorCode::InvalidArgument, "--bundle must be an absolute path"), 125}), false);
     UniqueFd bundleFd;
@@ -910,8 +920,15 @@ int commandCreate(const std::string &bundle)
         return printLine(errorLine({spec.error(), 125}), false);
     if (shimAlive(bundleFd.get()))
         return printLine(errorLine({Error(ErrorCode::Conflict, "create container " + spec->id + ": a shim is already running for it"), 125}), false);
+    if (handedNetns) {
+        if (spec->network.mode == "host")
+            return printLine(errorLine({Error(ErrorCode::InvalidArgument, "create container " + spec->id
+                                                  + ": --netns-fd given for a container on the host network"), 125}), false);
+        if (auto st = checkHandedNetns(handedNetns.get()); !st)
+            return printLine(errorLine({std::move(st.error()).wrap("create container " + spec->id), 125}), false);
+    }
     unlinkat(bundleFd.get(), "exit.json", 0);
-    return daemonize(bundle, [&]() { return createContainer(*spec, bundle); });
+    return daemonize(bundle, [&]() { return createContainer(*spec, bundle, handedNetns); });
 }
 
 int commandExec(const std::string &bundle, const std::string &execId, int containerPid)

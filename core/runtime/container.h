@@ -9,7 +9,9 @@
 
 namespace Berth::Runtime {
 
-int commandCreate(const std::string &bundle);
+// netnsFd >= 0: `--netns-fd` (README 3), a network namespace berthd made
+// ahead of time that the container joins instead of getting a new one.
+int commandCreate(const std::string &bundle, int netnsFd = -1);
 int commandExec(const std::string &bundle, const std::string &execId, int containerPid);
 int commandRootfs(const std::string &bundle);
 int commandCleanup(const std::string &bundle);

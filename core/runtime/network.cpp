@@ -3,6 +3,8 @@
 #include "netlink.h"
 #include "networkfirewall.h"
 
+#include <base/uniquefd.h>
+
 #include <netlink/errno.h>
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
@@ -342,28 +344,19 @@ Status waitForBridgePort(const NetworkConfig &config, int timeoutMs)
 
 namespace {
 
-// Runs fn inside the network namespace of pid, then returns to the
-// caller's. Only for single-threaded callers (setns moves the calling
-// thread).
-Status inNetnsOf(pid_t pid, const std::function<Status()> &fn)
+// Runs fn inside the network namespace open at target (named `what`), then
+// returns to the caller's. Only for single-threaded callers (setns moves
+// the calling thread).
+Status inNetns(int target, const std::string &what, const std::function<Status()> &fn)
 {
     const int original = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
     if (original < 0)
         return failErrno("open /proc/thread-self/ns/net");
-    const std::string path = "/proc/" + std::to_string(pid) + "/ns/net";
-    const int target = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (target < 0) {
-        const int error = errno;
-        ::close(original);
-        return fail(Error::fromErrno("open " + path, error));
-    }
     if (setns(target, CLONE_NEWNET) != 0) {
         const int error = errno;
-        ::close(target);
         ::close(original);
-        return fail(Error::fromErrno("enter the network namespace of pid " + std::to_string(pid), error));
+        return fail(Error::fromErrno("enter " + what, error));
     }
-    ::close(target);
     Status result = fn();
     if (setns(original, CLONE_NEWNET) != 0) {
         // Carrying on in the container's namespace would put the host's
@@ -376,18 +369,30 @@ Status inNetnsOf(pid_t pid, const std::function<Status()> &fn)
     return result;
 }
 
-} // namespace
-
-Result<std::string> connectContainer(const NetworkConfig &config, pid_t childPid)
+// connectContainer and connectContainerToNetns: the container's namespace is
+// the open fd netnsFd when >= 0, else that of childPid.
+Result<std::string> connect(const NetworkConfig &config, pid_t childPid, int netnsFd)
 {
     if (auto ok = validateNetworkConfig(config); !ok)
         return fail(std::move(ok.error()));
     if (config.mode == "host")
         return std::string();
-    if (childPid <= 0)
-        return fail(ErrorCode::InvalidArgument, "connect container: invalid pid " + std::to_string(childPid));
+    UniqueFd pidNetns;
+    std::string what;
+    if (netnsFd >= 0) {
+        what = "the container's network namespace (fd " + std::to_string(netnsFd) + ")";
+    } else {
+        if (childPid <= 0)
+            return fail(ErrorCode::InvalidArgument, "connect container: invalid pid " + std::to_string(childPid));
+        const std::string path = "/proc/" + std::to_string(childPid) + "/ns/net";
+        pidNetns = UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!pidNetns)
+            return fail(Error::fromErrno("open " + path, errno));
+        what = "the network namespace of pid " + std::to_string(childPid);
+    }
+    const int target = netnsFd >= 0 ? netnsFd : pidNetns.get();
     if (config.mode == "none") {
-        if (auto ok = inNetnsOf(childPid, [&] { return configureContainerSide(config); }); !ok)
+        if (auto ok = inNetns(target, what, [&] { return configureContainerSide(config); }); !ok)
             return fail(std::move(ok.error()));
         return std::string();
     }
@@ -396,10 +401,12 @@ Result<std::string> connectContainer(const NetworkConfig &config, pid_t childPid
         return fail(std::move(ok.error()));
     if (auto ok = allowIntraBridgeForwarding(config.bridge); !ok)
         return fail(std::move(ok.error()));
-    auto veth = attachContainer(config, childPid);
+    // The peer goes into the namespace by fd: the one just opened names the
+    // same namespace as childPid, without a second lookup by pid.
+    auto veth = attachContainerToNetns(config, target);
     if (!veth)
         return veth;
-    Status ready = inNetnsOf(childPid, [&] { return configureContainerSide(config); });
+    Status ready = inNetns(target, what, [&] { return configureContainerSide(config); });
     if (ready)
         ready = waitForBridgePort(config);
     if (!ready) {
@@ -407,6 +414,22 @@ Result<std::string> connectContainer(const NetworkConfig &config, pid_t childPid
         return fail(std::move(ready.error()).wrap("connect container " + config.containerId.substr(0, 12)));
     }
     return veth;
+}
+
+} // namespace
+
+Result<std::string> connectContainer(const NetworkConfig &config, pid_t childPid)
+{
+    if (config.mode != "host" && childPid <= 0)
+        return fail(ErrorCode::InvalidArgument, "connect container: invalid pid " + std::to_string(childPid));
+    return connect(config, childPid, -1);
+}
+
+Result<std::string> connectContainerToNetns(const NetworkConfig &config, int netnsFd)
+{
+    if (config.mode != "host" && netnsFd < 0)
+        return fail(ErrorCode::InvalidArgument, "connect container: invalid netns fd " + std::to_string(netnsFd));
+    return connect(config, 0, netnsFd);
 }
 
 Status detachContainer(const NetworkConfig &config)

@@ -85,6 +85,9 @@ Status waitForBridgePort(const NetworkConfig &config, int timeoutMs = 2000);
 // nothing is left (the veth is deleted; a bridge shared with other
 // containers stays).
 Result<std::string> connectContainer(const NetworkConfig &config, pid_t childPid);
+// The same for a container whose network namespace is open at netnsFd (one
+// handed by berthd's pool, which the child joins: README 3 --netns-fd).
+Result<std::string> connectContainerToNetns(const NetworkConfig &config, int netnsFd);
 
 // Host netns: deletes the host veth (and so its peer) if it still exists.
 // Idempotent; also used by `berth-shim cleanup`.
