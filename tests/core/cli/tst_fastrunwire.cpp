@@ -7,6 +7,7 @@
 // path hands to berth-cli. Which binary made each connection is read from the
 // peer's /proc/PID/exe, so a fast path that silently always fell back fails.
 
+#include <QDir>
 #include <QEventLoop>
 #include <QFileInfo>
 #include <QJsonDocument>
@@ -215,6 +216,7 @@ private slots:
     void bothPathsSendTheSameRequests_data();
     void bothPathsSendTheSameRequests();
     void aCreateRefusalIsLeftToBerthCli();
+    void aMissingBerthCliIsNamedWithThePathsTried();
 
 private:
     Outcome runBerth(const QStringList &argv, const Script &script, bool fast);
@@ -392,6 +394,34 @@ void tst_FastRunWire::aCreateRefusalIsLeftToBerthCli()
         r.connection -= offset;
     compareRequests(rest, slow.requests);
     QCOMPARE(first.at(1).body, rest.at(1).body);
+}
+
+void tst_FastRunWire::aMissingBerthCliIsNamedWithThePathsTried()
+{
+    // berth alone in a directory: nothing to hand `ps` (or a run the engine
+    // refuses) to.
+    const QString dir = m_dir.filePath(QStringLiteral("alone/bin"));
+    QVERIFY(QDir().mkpath(dir));
+    const QString lonely = dir + QStringLiteral("/berth");
+    QFile::remove(lonely);
+    QVERIFY(QFile::copy(kBerth, lonely));
+    QVERIFY(QFile::setPermissions(lonely, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner));
+    for (const QStringList &argv : {QStringList{"ps"}, QStringList{"run", "busybox", "true"}}) {
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(QStringLiteral("BERTH_NO_FASTPATH"));
+        env.insert(QStringLiteral("BERTH_HOST"), QStringLiteral("unix://") + m_dir.filePath(QStringLiteral("nobody.sock")));
+        p.setProcessEnvironment(env);
+        p.start(lonely, argv);
+        QVERIFY(p.waitForFinished(10000));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 125);
+        QCOMPARE(p.readAllStandardOutput(), QByteArray());
+        const QString err = QString::fromUtf8(p.readAllStandardError());
+        QCOMPARE(err, QStringLiteral("berth: cannot find berth-cli, the part of berth that runs this command: tried %1/berth-cli, "
+                                     "%1/../libexec/berth/berth-cli\n")
+                          .arg(dir));
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_FastRunWire)
