@@ -19,6 +19,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <csignal>
+
 #include <sys/socket.h>
 
 namespace {
@@ -36,6 +38,9 @@ struct Script
     QByteArray stdoutBytes = "hello\n";
     QByteArray stderrBytes = "oops\n";
     QByteArray waitBody = "{\"StatusCode\":0,\"Error\":null}";
+    QByteArray attachRaw;      // bytes after the frames, as they are
+    bool closeWait = false;    // end the wait reply's connection instead of answering
+    bool holdUntilKill = false; // the container "runs" until a kill request comes
 };
 
 struct Request
@@ -165,27 +170,50 @@ private:
         } else if (path.endsWith("/start")) {
             if (m_script.startStatus == 204) {
                 s->write(reply(204, {}));
+                s->flush();
+                if (m_script.holdUntilKill)
+                    return;
                 if (m_attach) {
                     m_attach->write(frame(1, m_script.stdoutBytes));
                     m_attach->write(frame(2, m_script.stderrBytes));
+                    m_attach->write(m_script.attachRaw);
                 }
             } else {
                 s->write(reply(m_script.startStatus, m_script.startReply));
             }
             s->flush();
-            if (m_attach) {
-                m_attach->flush();
-                m_attach->disconnectFromServer();
-            }
-            if (m_wait) {
-                const QByteArray body = m_script.waitBody + "\n";
-                m_wait->write(QByteArray::number(body.size(), 16) + "\r\n" + body + "\r\n0\r\n\r\n");
-                m_wait->flush();
+            exitContainer();
+        } else if (path.endsWith("/kill")) {
+            s->write(reply(204, {}));
+            s->flush();
+            if (m_script.holdUntilKill && m_attach) {
+                m_attach->write(frame(1, "killed with " + r.target.mid(r.target.indexOf("signal=") + 7) + "\n"));
+                exitContainer();
             }
         } else {
             s->write(reply(404, "{\"message\":\"page not found\"}"));
         }
         s->flush();
+    }
+
+    // The attach stream ends, then the wait reply.
+    void exitContainer()
+    {
+        if (m_attach) {
+            m_attach->flush();
+            m_attach->disconnectFromServer();
+        }
+        if (m_wait) {
+            if (m_script.closeWait) {
+                m_wait->write("1f\r\n{\"StatusCode\":");
+                m_wait->flush();
+                m_wait->disconnectFromServer();
+                return;
+            }
+            const QByteArray body = m_script.waitBody + "\n";
+            m_wait->write(QByteArray::number(body.size(), 16) + "\r\n" + body + "\r\n0\r\n\r\n");
+            m_wait->flush();
+        }
     }
 
     Script m_script;
@@ -215,11 +243,15 @@ private slots:
     void initTestCase();
     void bothPathsSendTheSameRequests_data();
     void bothPathsSendTheSameRequests();
+    void aSignalIsForwardedAsAKillRequest_data();
+    void aSignalIsForwardedAsAKillRequest();
     void aCreateRefusalIsLeftToBerthCli();
     void aMissingBerthCliIsNamedWithThePathsTried();
 
 private:
-    Outcome runBerth(const QStringList &argv, const Script &script, bool fast);
+    // With `signal`, sends it to berth once berth catches it (the proxy is
+    // up) and the container "runs".
+    Outcome runBerth(const QStringList &argv, const Script &script, bool fast, int signal = 0);
     void compareRequests(const QList<Request> &fast, const QList<Request> &slow);
 
     QTemporaryDir m_dir;
@@ -233,7 +265,7 @@ void tst_FastRunWire::initTestCase()
              "berth-cli is not built next to berth");
 }
 
-Outcome tst_FastRunWire::runBerth(const QStringList &argvIn, const Script &script, bool fast)
+Outcome tst_FastRunWire::runBerth(const QStringList &argvIn, const Script &script, bool fast, int signal)
 {
     Outcome outcome;
     const QString socket = m_dir.filePath(QStringLiteral("e%1.sock").arg(m_runs++));
@@ -259,6 +291,22 @@ Outcome tst_FastRunWire::runBerth(const QStringList &argvIn, const Script &scrip
     p.closeWriteChannel();
     if (!p.waitForStarted(10000))
         return outcome;
+    if (signal) {
+        // SigCgt in /proc/PID/status: the handler berth installs once started.
+        const auto catches = [&] {
+            QFile status(QStringLiteral("/proc/%1/status").arg(p.processId()));
+            if (!status.open(QIODevice::ReadOnly))
+                return false;
+            for (const QByteArray &line : status.readAll().split('\n')) {
+                if (line.startsWith("SigCgt:"))
+                    return ((line.mid(7).trimmed().toULongLong(nullptr, 16) >> (signal - 1)) & 1) != 0;
+            }
+            return false;
+        };
+        if (!QTest::qWaitFor([&] { return p.state() == QProcess::NotRunning || catches(); }, 20000))
+            return outcome;
+        ::kill(pid_t(p.processId()), signal);
+    }
     // The engine lives in this thread's event loop: spin it while berth runs.
     if (!QTest::qWaitFor([&] { return p.state() == QProcess::NotRunning; }, 20000)) {
         p.kill();
@@ -266,8 +314,8 @@ Outcome tst_FastRunWire::runBerth(const QStringList &argvIn, const Script &scrip
         return outcome;
     }
     outcome.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    outcome.out = p.readAllStandardOutput();
-    outcome.err = p.readAllStandardError();
+    outcome.out = p.readAllStandardOutput().replace(socket.toUtf8(), "@SOCKET@");
+    outcome.err = p.readAllStandardError().replace(socket.toUtf8(), "@SOCKET@");
     // Renumber the sockets' paths away: each run has its own.
     for (Request r : engine.requests()) {
         r.target.replace(socket.toUtf8(), "@SOCKET@");
@@ -340,6 +388,18 @@ void tst_FastRunWire::bothPathsSendTheSameRequests_data()
     waitError.waitBody = "{\"StatusCode\":0,\"Error\":{\"Message\":\"the container vanished\"}}";
     QTest::newRow("wait error") << QStringList{"run", "busybox"} << waitError << 125;
 
+    Script cutFrame;
+    cutFrame.attachRaw = QByteArray("\x01\x00\x00", 3);
+    QTest::newRow("attach ends inside a frame") << QStringList{"run", "busybox"} << cutFrame << 125;
+
+    Script badHeader;
+    badHeader.attachRaw = frame(7, "what");
+    QTest::newRow("attach frame of stream 7") << QStringList{"run", "busybox"} << badHeader << 125;
+
+    Script lostWait;
+    lostWait.closeWait = true;
+    QTest::newRow("wait connection lost") << QStringList{"run", "--rm", "busybox"} << lostWait << 125;
+
     Script waitGarbage;
     waitGarbage.waitBody = "not json";
     QTest::newRow("wait reply not JSON") << QStringList{"run", "busybox"} << waitGarbage << 125;
@@ -364,6 +424,36 @@ void tst_FastRunWire::bothPathsSendTheSameRequests()
     QCOMPARE(fast.out, slow.out);
     QCOMPARE(fast.err, slow.err);
     compareRequests(fast.requests, slow.requests);
+}
+
+void tst_FastRunWire::aSignalIsForwardedAsAKillRequest_data()
+{
+    QTest::addColumn<int>("signal");
+    QTest::addColumn<QByteArray>("name");
+    QTest::newRow("SIGTERM") << int(SIGTERM) << QByteArray("TERM");
+    QTest::newRow("SIGINT") << int(SIGINT) << QByteArray("INT");
+    QTest::newRow("SIGUSR1") << int(SIGUSR1) << QByteArray("USR1");
+}
+
+void tst_FastRunWire::aSignalIsForwardedAsAKillRequest()
+{
+    QFETCH(int, signal);
+    QFETCH(QByteArray, name);
+    Script held;
+    held.holdUntilKill = true;
+    held.waitBody = "{\"StatusCode\":143,\"Error\":null}";
+    const QStringList argv{"run", "--rm", "busybox", "sleep", "60"};
+    const Outcome fast = runBerth(argv, held, true, signal);
+    const Outcome slow = runBerth(argv, held, false, signal);
+    QCOMPARE(slow.exitCode, 143);
+    QCOMPARE(slow.out, QByteArray(QByteArray("killed with ") + name + "\n"));
+    QCOMPARE(fast.exitCode, slow.exitCode);
+    QCOMPARE(fast.out, slow.out);
+    QCOMPARE(fast.err, slow.err);
+    for (const Request &r : fast.requests)
+        QCOMPARE(r.client, QStringLiteral("berth"));
+    compareRequests(fast.requests, slow.requests);
+    QVERIFY(fast.requests.last().target.endsWith(QByteArray(QByteArray("/kill?signal=") + name)));
 }
 
 void tst_FastRunWire::aCreateRefusalIsLeftToBerthCli()
