@@ -377,22 +377,27 @@ Result<std::string> connect(const NetworkConfig &config, pid_t childPid, int net
         return fail(std::move(ok.error()));
     if (config.mode == "host")
         return std::string();
+    if (netnsFd < 0 && childPid <= 0)
+        return fail(ErrorCode::InvalidArgument, "connect container: invalid pid " + std::to_string(childPid));
+    // The namespace of childPid, opened where it is first needed (bridge
+    // mode: after the bridge, as attachContainer by pid did).
     UniqueFd pidNetns;
-    std::string what;
-    if (netnsFd >= 0) {
-        what = "the container's network namespace (fd " + std::to_string(netnsFd) + ")";
-    } else {
-        if (childPid <= 0)
-            return fail(ErrorCode::InvalidArgument, "connect container: invalid pid " + std::to_string(childPid));
+    std::string what = netnsFd >= 0 ? "the container's network namespace (fd " + std::to_string(netnsFd) + ")"
+                                    : "the network namespace of pid " + std::to_string(childPid);
+    auto openTarget = [&]() -> Result<int> {
+        if (netnsFd >= 0)
+            return netnsFd;
         const std::string path = "/proc/" + std::to_string(childPid) + "/ns/net";
         pidNetns = UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
         if (!pidNetns)
-            return fail(Error::fromErrno("open " + path, errno));
-        what = "the network namespace of pid " + std::to_string(childPid);
-    }
-    const int target = netnsFd >= 0 ? netnsFd : pidNetns.get();
+            return fail(Error::fromErrno("open " + path, errno).wrap("attach container " + config.containerId.substr(0, 12)));
+        return pidNetns.get();
+    };
     if (config.mode == "none") {
-        if (auto ok = inNetns(target, what, [&] { return configureContainerSide(config); }); !ok)
+        auto target = openTarget();
+        if (!target)
+            return fail(std::move(target.error()));
+        if (auto ok = inNetns(*target, what, [&] { return configureContainerSide(config); }); !ok)
             return fail(std::move(ok.error()));
         return std::string();
     }
@@ -401,12 +406,15 @@ Result<std::string> connect(const NetworkConfig &config, pid_t childPid, int net
         return fail(std::move(ok.error()));
     if (auto ok = allowIntraBridgeForwarding(config.bridge); !ok)
         return fail(std::move(ok.error()));
-    // The peer goes into the namespace by fd: the one just opened names the
+    // The peer goes into the namespace by fd: the one opened here names the
     // same namespace as childPid, without a second lookup by pid.
-    auto veth = attachContainerToNetns(config, target);
+    auto target = openTarget();
+    if (!target)
+        return fail(std::move(target.error()));
+    auto veth = attachContainerToNetns(config, *target);
     if (!veth)
         return veth;
-    Status ready = inNetns(target, what, [&] { return configureContainerSide(config); });
+    Status ready = inNetns(*target, what, [&] { return configureContainerSide(config); });
     if (ready)
         ready = waitForBridgePort(config);
     if (!ready) {
