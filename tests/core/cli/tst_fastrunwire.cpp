@@ -41,6 +41,7 @@ struct Script
     QByteArray attachRaw;      // bytes after the frames, as they are
     bool closeWait = false;    // end the wait reply's connection instead of answering
     bool holdUntilKill = false; // the container "runs" until a kill request comes
+    QByteArray apiVersion = "1.41"; // the ping's Api-Version, none when empty
 };
 
 struct Request
@@ -157,7 +158,10 @@ private:
     {
         const QByteArray path = r.target.contains('?') ? r.target.left(r.target.indexOf('?')) : r.target;
         if (r.method == "HEAD" && path == "/_ping") {
-            s->write("HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n");
+            QByteArray head = "HTTP/1.1 200 OK\r\n";
+            if (!m_script.apiVersion.isEmpty())
+                head += "Api-Version: " + m_script.apiVersion + "\r\n";
+            s->write(head + "Content-Type: text/plain\r\nContent-Length: 2\r\n\r\n");
         } else if (path.endsWith("/containers/create")) {
             s->write(reply(m_script.createStatus, m_script.createReply));
         } else if (path.endsWith("/attach")) {
@@ -399,6 +403,17 @@ void tst_FastRunWire::bothPathsSendTheSameRequests_data()
     Script lostWait;
     lostWait.closeWait = true;
     QTest::newRow("wait connection lost") << QStringList{"run", "--rm", "busybox"} << lostWait << 125;
+
+    QTest::newRow("odd name and values, percent-encoded alike")
+        << QStringList{"run", "--name", QString::fromUtf8("fr wire/\xc3\xbc+&=?#"), "-e", QString::fromUtf8("K=\xed\x95\x9c \"q\""),
+                       "busybox", "echo", QString::fromUtf8("\xf0\x9f\x90\xb3")}
+        << plain << 0;
+
+    for (const QByteArray &version : {QByteArray("1.40"), QByteArray("1.45"), QByteArray("2.0"), QByteArray()}) {
+        Script older;
+        older.apiVersion = version;
+        QTest::addRow("engine API version '%s'", version.constData()) << QStringList{"run", "busybox"} << older << 0;
+    }
 
     Script waitGarbage;
     waitGarbage.waitBody = "not json";
