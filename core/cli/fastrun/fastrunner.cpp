@@ -280,6 +280,13 @@ HttpConnection *FastRunner::takeIdle()
 
 void FastRunner::submit(const JobPtr &job)
 {
+    // core/client dispatches from its event loop, which has seen the engine
+    // close idle connections by then (and forgot the version when that was
+    // the last one): look at them first.
+    for (HttpConnection *c : std::vector<HttpConnection *>(m_idle)) {
+        if (!c->stillUsable())
+            std::erase(m_idle, c);
+    }
     if (job->versioned && m_apiVersion.empty()) {
         m_waiting.push_back(job);
         negotiate();
@@ -290,12 +297,13 @@ void FastRunner::submit(const JobPtr &job)
 
 void FastRunner::runJob(const JobPtr &job)
 {
+    const std::string version = job->versioned ? m_apiVersion : std::string();
     HttpConnection *c = takeIdle();
     if (!c)
         c = newConnection();
 
     HttpConnection::Exchange ex;
-    ex.request = serialize(job->request, job->versioned ? m_apiVersion : std::string(), job->upgrade);
+    ex.request = serialize(job->request, version, job->upgrade);
     ex.headRequest = job->request.method == "HEAD";
     ex.upgrade = job->upgrade;
     ex.timeoutStopsAtHead = job->streaming || job->upgrade;
