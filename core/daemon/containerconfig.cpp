@@ -873,7 +873,10 @@ QJsonObject shimSpec(const ContainerRecord &record, const SpecContext &context)
                                                {QStringLiteral("upper"), QStringLiteral("upper")},
                                                {QStringLiteral("work"), QStringLiteral("work")},
                                                {QStringLiteral("mountPoint"), QStringLiteral("rootfs")},
-                                               {QStringLiteral("readonly"), host.value(QStringLiteral("ReadonlyRootfs")).toBool()}}},
+                                               {QStringLiteral("readonly"), host.value(QStringLiteral("ReadonlyRootfs")).toBool()},
+                                               // --rm: the upper dir is deleted after the exit,
+                                               // so nothing in it needs syncing (podman does the same).
+                                               {QStringLiteral("volatile"), host.value(QStringLiteral("AutoRemove")).toBool()}}},
         {QStringLiteral("process"), process},
         {QStringLiteral("init"), host.value(QStringLiteral("Init")).toBool()},
         {QStringLiteral("privileged"), privileged},

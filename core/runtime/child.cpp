@@ -146,7 +146,7 @@ void setupRootfs(const ChildPlan &plan)
     // The overlay: image layers read-only below, the container's upper dir.
     {
         ChildFailure f;
-        if (!mountOverlay(plan.lowerDirs, plan.upperDir, plan.workDir, plan.rootfsPath, f))
+        if (!mountOverlay(plan.lowerDirs, plan.upperDir, plan.workDir, plan.rootfsPath, plan.volatileUpper, f))
             dieWith(f);
     }
     const int rootFd = open(plan.rootfsPath, O_PATH | O_DIRECTORY | O_CLOEXEC);

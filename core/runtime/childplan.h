@@ -93,6 +93,7 @@ struct ChildPlan
     const char *upperDir = nullptr;
     const char *workDir = nullptr;
     bool readonlyRoot = false;
+    bool volatileUpper = false; // overlayfs "volatile" (RootfsSpec::volatileUpper)
     bool privileged = false;
     bool newNetns = true;      // the container has a network namespace of its own
     int joinNetnsFd = -1;      // ... handed by berthd (--netns-fd): setns, not CLONE_NEWNET

@@ -445,6 +445,7 @@ std::expected<Created, CommandError> createContainer(const ContainerSpec &spec, 
     plan.upperDir = upper.c_str();
     plan.workDir = work.c_str();
     plan.readonlyRoot = spec.rootfs.readonly;
+    plan.volatileUpper = spec.rootfs.volatileUpper;
     plan.privileged = spec.privileged;
     plan.newNetns = spec.network.mode != "host";
     plan.joinNetnsFd = plan.newNetns ? handedNetns.get() : -1;
@@ -1016,7 +1017,7 @@ int commandRootfs(const std::string &bundle)
         if (unshare(CLONE_NEWNS) != 0 || mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) {
             err = errno;
             text.add("create a mount namespace");
-        } else if (!mountOverlay(lower.data(), upper.c_str(), work.c_str(), rootfsPath.c_str(), f)) {
+        } else if (!mountOverlay(lower.data(), upper.c_str(), work.c_str(), rootfsPath.c_str(), false, f)) {
             err = f.sysErrno;
             text.add(f.operation).add(" ").add(f.object);
         } else {

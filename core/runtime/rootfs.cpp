@@ -312,7 +312,7 @@ bool maskPath(const char *path, int *sharedTmpfs, ChildFailure &failure)
 }
 
 bool mountOverlay(const char *const *lowerDirs, const char *upperDir, const char *workDir, const char *target,
-                  ChildFailure &failure)
+                  bool volatileUpper, ChildFailure &failure)
 {
     int fsFd = fsopen("overlay", FSOPEN_CLOEXEC);
     if (fsFd < 0)
@@ -332,6 +332,8 @@ bool mountOverlay(const char *const *lowerDirs, const char *upperDir, const char
         return bad("set overlay work dir", workDir);
     fsconfig(fsFd, FSCONFIG_SET_STRING, "redirect_dir", "off", 0);
     fsconfig(fsFd, FSCONFIG_SET_STRING, "metacopy", "off", 0);
+    if (volatileUpper && upperDir && fsconfig(fsFd, FSCONFIG_SET_FLAG, "volatile", nullptr, 0) != 0)
+        return bad("set overlay option volatile for", target);
     if (fsconfig(fsFd, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0)
         return bad("mount overlay on", target);
     const int mntFd = fsmount(fsFd, FSMOUNT_CLOEXEC, 0);

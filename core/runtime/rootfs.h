@@ -52,9 +52,10 @@ bool maskPath(const char *path, ChildFailure &failure);
 bool maskPath(const char *path, int *sharedTmpfs, ChildFailure &failure);
 
 // Mounts overlayfs (lower dirs top first, nullptr-terminated) on `target`
-// (a host path), with redirect_dir and metacopy off.
+// (a host path), with redirect_dir and metacopy off; `volatileUpper` adds
+// overlayfs's "volatile" (no syncs of the upper dir; see RootfsSpec).
 bool mountOverlay(const char *const *lowerDirs, const char *upperDir, const char *workDir, const char *target,
-                  ChildFailure &failure);
+                  bool volatileUpper, ChildFailure &failure);
 
 // Creates the default device nodes and links in the container's /dev.
 bool populateDev(int devFd, ChildFailure &failure);

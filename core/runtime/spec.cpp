@@ -372,6 +372,8 @@ Result<ContainerSpec> parseContainerSpec(std::string_view text)
     }
     if (auto st = readBool(*rootfs, "readonly", "rootfs.readonly", r.readonly); !st)
         return std::unexpected(st.error());
+    if (auto st = readBool(*rootfs, "volatile", "rootfs.volatile", r.volatileUpper); !st)
+        return std::unexpected(st.error());
 
     auto process = doc.find("process");
     if (process == doc.end())

@@ -47,6 +47,10 @@ struct RootfsSpec
     std::string work = "work";
     std::string mountPoint = "rootfs";
     bool readonly = false;
+    // overlayfs "volatile": no syncs of the upper dir, not even the one when
+    // the container's last process exits (a sync of the whole filesystem
+    // under it). For containers whose upper dir is deleted after the exit.
+    bool volatileUpper = false;
 };
 
 // One entry of "mounts" (README.md 2): a bind of a host path (volumes are

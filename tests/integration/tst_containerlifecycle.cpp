@@ -158,6 +158,27 @@ private slots:
         }
     }
 
+    // A --rm container's upper dir is deleted after its exit, so its overlay
+    // is "volatile": the exit does not sync the filesystem under it. Any
+    // other container keeps the syncs (it may be started again).
+    void onlyAutoRemoveContainersHaveAVolatileRoot()
+    {
+        const QStringList rootOptions{"sh", "-c", "grep ' / / ' /proc/self/mountinfo"};
+        CommandResult r = docker(QStringList{"run", "--rm", "busybox"} + rootOptions);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
+        QVERIFY2(r.out.contains(QStringLiteral(" overlay ")), qPrintable(r.out));
+        // "volatile" among the super options; kernels since 6.x show it as fsync=volatile.
+        static const QRegularExpression volatileOption(QStringLiteral(",(fsync=)?volatile(,|\\s|$)"));
+        QVERIFY2(r.out.contains(volatileOption), qPrintable(r.out));
+        r = docker(QStringList{"run", "--name", "kept", "busybox"} + rootOptions);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
+        QVERIFY2(r.out.contains(QStringLiteral(" overlay ")), qPrintable(r.out));
+        QVERIFY2(!r.out.contains(QStringLiteral("volatile")), qPrintable(r.out));
+        // Started again: the upper dir mounts as before, with what it holds.
+        QCOMPARE(docker({"start", "-a", "kept"}).exitCode, 0);
+        QCOMPARE(docker({"rm", "kept"}).exitCode, 0);
+    }
+
     void detachedRunSurvivesAKilledHelperAndAnExitWhileDown()
     {
         CommandResult r = docker({"run", "-d", "--name", "keeper", "busybox", "sleep", "300"});

@@ -53,8 +53,16 @@ private slots:
         QCOMPARE(spec->hostname, kId.substr(0, 12));
         QCOMPARE(spec->network.mode, std::string("none"));
         QCOMPARE(spec->rootfs.upper, std::string("upper"));
+        QCOMPARE(spec->rootfs.volatileUpper, false);
         QCOMPARE(spec->log.maxFiles, 1);
         QCOMPARE(spec->stopSignal, 15);
+    }
+
+    void rootfsVolatileParses()
+    {
+        auto spec = parseContainerSpec(R"({"id":")" + kId + R"(","rootfs":{"layersDir":"/l","lower":["a"],"volatile":true},"process":{"args":["sh"]}})");
+        QVERIFY2(spec, spec ? "" : spec.error().toString().c_str());
+        QCOMPARE(spec->rootfs.volatileUpper, true);
     }
 
     void badSpecs_data()
@@ -92,6 +100,8 @@ private slots:
         QTest::newRow("cgroup parent escapes") << QString::fromStdString(specWith(R"(,"cgroup":{"parent":"../x"})")) << QStringLiteral("cgroup.parent");
         QTest::newRow("log files") << QString::fromStdString(specWith(R"(,"log":{"maxFiles":0})")) << QStringLiteral("log.maxFiles");
         QTest::newRow("wrong type") << QString::fromStdString(specWith(R"(,"init":"yes")")) << QStringLiteral("\"init\"");
+        QTest::newRow("volatile type") << QString::fromStdString(R"({"id":")" + kId + R"(","rootfs":{"layersDir":"/l","lower":["a"],"volatile":1},"process":{"args":["sh"]}})")
+                                       << QStringLiteral("rootfs.volatile");
         QTest::newRow("hostname") << QString::fromStdString(specWith(R"(,"hostname":"a b")")) << QStringLiteral("hostname");
     }
 
