@@ -8,7 +8,10 @@
 # timed with CLOCK_MONOTONIC by a small Python driver (its own start-up is
 # outside the timings), then the driver waits for the shim to be gone.
 # Prints median, mean and min of create, start-to-exit and the sum, for the
-# networks none and host (bridge networking is measured by run-rm.sh).
+# networks none and host (bridge networking is measured by run-rm.sh), and
+# "none+pool": none with a network namespace made before the round (lo up,
+# as berthd's pool makes them, core/daemon/netnspool.h) and handed to the
+# shim with --netns-fd.
 #
 #   sudo bash tests/bench/shim-create.sh [-n RUNS] [-b BUILD_DIR]
 #
@@ -44,10 +47,37 @@ mkdir -p "$work/layers/base"
 bash "$src/installer/make-default-image.sh" - | tar -x -C "$work/layers/base"
 
 python3 - "$shim" "$work" "$cgparent" "$runs" <<'EOF'
-import json, os, socket, statistics, subprocess, sys, time
+import ctypes, fcntl, json, os, socket, statistics, struct, subprocess, sys, threading, time
 shim, work, cgparent, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 
+libc = ctypes.CDLL(None, use_errno=True)
+CLONE_NEWNET = 0x40000000
+
+def make_netns():
+    # What berthd's pool thread does: unshare, keep an fd, lo up, back home.
+    out = {}
+    def work():
+        home = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+        if libc.unshare(CLONE_NEWNET) != 0:
+            out["err"] = os.strerror(ctypes.get_errno())
+            return
+        try:
+            out["fd"] = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                flags = struct.unpack("16sH14x", fcntl.ioctl(s.fileno(), 0x8913, struct.pack("16sH14x", b"lo", 0)))[1]
+                fcntl.ioctl(s.fileno(), 0x8914, struct.pack("16sH14x", b"lo", flags | 1))  # SIOCSIFFLAGS IFF_UP
+        finally:
+            libc.setns(home, CLONE_NEWNET)
+            os.close(home)
+    t = threading.Thread(target=work)
+    t.start()
+    t.join()
+    if "fd" not in out:
+        raise RuntimeError("make a network namespace: " + out.get("err", "failed"))
+    return out["fd"]
+
 def bundle(mode):
+    netmode = mode.split("+")[0]
     cid = (mode.encode().hex() + "ab" * 32)[:64]
     b = os.path.join(work, "c", mode)
     os.makedirs(os.path.join(b, "exec"), exist_ok=True)
@@ -62,7 +92,7 @@ def bundle(mode):
                         "noNewPrivileges": False, "seccomp": "default"},
             "hostname": "bench",
             "etcFiles": {"hostname": "hostname", "hosts": "hosts", "resolv.conf": "resolv.conf"},
-            "network": {"mode": mode}, "cgroup": {"parent": cgparent},
+            "network": {"mode": netmode}, "cgroup": {"parent": cgparent},
             "log": {"path": "container.log", "maxSize": 0, "maxFiles": 1}}
     with open(os.path.join(b, "shim.json"), "w") as f:
         json.dump(spec, f)
@@ -97,10 +127,15 @@ def wait_gone(b):
             return
         time.sleep(0.001)
 
-def one(b):
+def one(b, pooled):
+    netns = make_netns() if pooled else None
+    extra = ["--netns-fd", str(netns)] if pooled else []
     t0 = time.monotonic_ns()
-    r = subprocess.run([shim, "create", "--bundle", b], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    r = subprocess.run([shim, "create", "--bundle", b] + extra, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       pass_fds=(netns,) if pooled else ())
     t1 = time.monotonic_ns()
+    if pooled:
+        os.close(netns)
     if r.returncode != 0:
         raise RuntimeError("create failed: " + r.stdout.decode() + r.stderr.decode())
     sock = os.path.join(b, "shim.sock")
@@ -121,12 +156,13 @@ def one(b):
     wait_gone(b)
     return (t1 - t0) / 1e6, (t2 - t1) / 1e6
 
-for mode in ("none", "host"):
+for mode in ("none", "none+pool", "host"):
     b = bundle(mode)
-    one(b)  # warm-up: page cache, seccomp cache
-    rows = [one(b) for _ in range(runs)]
+    pooled = mode.endswith("+pool")
+    one(b, pooled)  # warm-up: page cache, seccomp cache
+    rows = [one(b, pooled) for _ in range(runs)]
     for label, vals in (("create", [r[0] for r in rows]), ("start..exit", [r[1] for r in rows]), ("total", [r[0] + r[1] for r in rows])):
-        print(f"network {mode:4} {label:12} median {statistics.median(vals):7.2f} ms  mean {statistics.mean(vals):7.2f}  min {min(vals):7.2f}  (n={runs})")
+        print(f"network {mode:9} {label:12} median {statistics.median(vals):7.2f} ms  mean {statistics.mean(vals):7.2f}  min {min(vals):7.2f}  (n={runs})")
     if os.environ.get("BERTH_SHIM_LOG") == "debug":
         # The last round's phases from shim.log, as offsets on CLOCK_MONOTONIC.
         lines = open(os.path.join(b, "shim.log")).read().splitlines()
