@@ -11,6 +11,7 @@
 #include <QDir>
 #include <QFile>
 #include <QSet>
+#include <QStringList>
 
 #include <cerrno>
 #include <cstdio>
@@ -20,12 +21,14 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/nsfs.h>
 #include <net/if.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <dirent.h>
 #include <unistd.h>
 
@@ -119,6 +122,28 @@ bool loUpIn(int fd)
     return up;
 }
 
+// Raises or drops CAP_SYS_ADMIN in the calling thread's effective set
+// (capabilities are per thread; a thread started afterwards inherits them).
+bool setSysAdminEffective(bool on)
+{
+    __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2] = {};
+    if (::syscall(SYS_capget, &header, data) != 0)
+        return false;
+    if (on)
+        data[CAP_SYS_ADMIN / 32].effective |= 1u << (CAP_SYS_ADMIN % 32);
+    else
+        data[CAP_SYS_ADMIN / 32].effective &= ~(1u << (CAP_SYS_ADMIN % 32));
+    return ::syscall(SYS_capset, &header, data) == 0;
+}
+
+QStringList g_messages;
+
+void recordMessage(QtMsgType, const QMessageLogContext &, const QString &message)
+{
+    g_messages << message;
+}
+
 } // namespace
 
 class TestNetnsPool : public QObject
@@ -206,6 +231,33 @@ private slots:
         }
         kept.reset();
         QVERIFY(!netnsInUse().contains(keptIno));
+    }
+
+    void withoutPrivilegeStaysEmptyAndSaysSoOnce()
+    {
+        // The filler thread starts without CAP_SYS_ADMIN (unshare: EPERM),
+        // as in an unprivileged berthd: disabled, nothing made, one warning.
+        g_messages.clear();
+        const QtMessageHandler previous = qInstallMessageHandler(recordMessage);
+        QVERIFY(setSysAdminEffective(false));
+        {
+            NetnsPool pool(2);
+            pool.start();
+            const bool full = pool.waitFull(10000);
+            QVERIFY(setSysAdminEffective(true));
+            QVERIFY(!full);
+            QVERIFY(pool.disabled());
+            QCOMPARE(pool.created(), quint64(0));
+            QCOMPARE(pool.available(), 0);
+            QVERIFY(!pool.take().isValid());
+            QTest::qWait(50);
+            QVERIFY(!pool.take().isValid());
+        }
+        qInstallMessageHandler(previous);
+        QVERIFY(setSysAdminEffective(true));
+        QCOMPARE(g_messages.size(), 1);
+        QVERIFY2(g_messages.first().contains(QLatin1String("network namespace pool disabled")) && g_messages.first().contains(QLatin1String("EPERM")),
+                 qPrintable(g_messages.first()));
     }
 };
 
