@@ -270,6 +270,15 @@ bool isValidUtf8(std::string_view text)
     return true;
 }
 
+std::string qtDataDirectory()
+{
+#ifdef BERTH_QT_DATA_DIR
+    return BERTH_QT_DATA_DIR;
+#else
+    return {};
+#endif
+}
+
 bool qtLoggingConfigured(const EnvLookup &env)
 {
     for (std::string_view name : {"QT_LOGGING_RULES", "QT_LOGGING_CONF"}) {
@@ -280,9 +289,8 @@ bool qtLoggingConfigured(const EnvLookup &env)
     // QStandardPaths::GenericConfigLocation (XDG_CONFIG_HOME or ~/.config,
     // then XDG_CONFIG_DIRS or /etc/xdg) for QtProject/qtlogging.ini.
     std::vector<std::string> dirs;
-#ifdef BERTH_QT_DATA_DIR
-    dirs.emplace_back(BERTH_QT_DATA_DIR);
-#endif
+    if (std::string data = qtDataDirectory(); !data.empty())
+        dirs.push_back(std::move(data));
     if (auto home = env("XDG_CONFIG_HOME"); home && !home->empty())
         dirs.push_back(*home + "/QtProject");
     else if (auto h = env("HOME"); h && !h->empty())

@@ -50,6 +50,9 @@ std::expected<RunPlan, std::string> planRun(const std::vector<std::string> &args
 // fast path does not (QT_LOGGING_RULES, QT_LOGGING_CONF, a qtlogging.ini in
 // Qt's or the user's configuration directories).
 bool qtLoggingConfigured(const EnvLookup &env);
+// Where that Qt keeps its data (QLibraryInfo::DataPath), as configured at
+// build time; empty when unknown.
+std::string qtDataDirectory();
 
 // Strict UTF-8 (no overlongs, surrogates or values past U+10FFFF).
 bool isValidUtf8(std::string_view text);

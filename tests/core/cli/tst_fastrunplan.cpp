@@ -12,6 +12,7 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLibraryInfo>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -231,7 +232,11 @@ void tst_FastRunPlan::engineAddressIsResolvedAsEndpointDoes()
 
 void tst_FastRunPlan::qtLoggingConfigurationForcesBerthCli()
 {
-    QVERIFY(!FastRun::qtLoggingConfigured(lookupIn({{"HOME", "/nonexistent-home"}, {"XDG_CONFIG_DIRS", "/nonexistent-xdg"}})));
+    // The data directory is the one Qt reads its qtlogging.ini from.
+    QCOMPARE(QString::fromStdString(FastRun::qtDataDirectory()), QLibraryInfo::path(QLibraryInfo::DataPath));
+    const bool systemIni = QFile::exists(QLibraryInfo::path(QLibraryInfo::DataPath) + "/qtlogging.ini");
+    QCOMPARE(FastRun::qtLoggingConfigured(lookupIn({{"HOME", "/nonexistent-home"}, {"XDG_CONFIG_DIRS", "/nonexistent-xdg"}})),
+             systemIni);
     QVERIFY(FastRun::qtLoggingConfigured(lookupIn({{"QT_LOGGING_RULES", "berth.*.debug=true"}})));
     QVERIFY(FastRun::qtLoggingConfigured(lookupIn({{"QT_LOGGING_CONF", "/x.ini"}})));
 
