@@ -400,6 +400,12 @@ void ShimRuntimeBackend::runShim(const QStringList &arguments, Callback<QJsonObj
 {
     auto *process = new QProcess(this);
     process->setProgram(m_shimPath);
+    if (netns && netns.get() < 3) {
+        // QProcess puts the child's stdio on 0-2 (a berthd started with
+        // one of them closed); the shim takes 3 and above only.
+        UniqueFd moved(::fcntl(netns.get(), F_DUPFD_CLOEXEC, 3));
+        netns = std::move(moved);
+    }
     if (netns) {
         // The pool's fds are close-on-exec (no other spawn gets one): the
         // shim's copy loses the flag in the forked child only, at the same
