@@ -59,6 +59,7 @@ int CliLauncher::exec(char **argv) const
     }
     ::execv(cli.c_str(), argv);
     const int err = errno;
+    useEnvironmentLocale();
     writeAll(2, "berth: exec " + cli + ": " + std::strerror(err) + "\n");
     return 125;
 }

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
+#include <clocale>
 
 #include <unistd.h>
 
@@ -161,6 +162,15 @@ int startErrorExitCode(const Error &error)
     return 125;
 }
 
+void useEnvironmentLocale()
+{
+    static bool done = false;
+    if (!done) {
+        done = true;
+        std::setlocale(LC_ALL, "");
+    }
+}
+
 void writeAll(int fd, std::string_view bytes)
 {
     const char *p = bytes.data();
@@ -184,6 +194,7 @@ ErrorReport::ErrorReport(std::string url, std::string socketPath)
 
 int ErrorReport::reportError(const Error &error, int exitCode) const
 {
+    useEnvironmentLocale(); // toString() words the errno with strerror()
     if (isHelperUnreachable(error)) {
         if (error.sysErrno() == EACCES) {
             writeAll(2, "permission denied while trying to connect to the Berth helper at " + m_url

@@ -44,6 +44,11 @@ std::string messageFromErrorBody(std::string_view body);
 // QString::trimmed() on UTF-8 text (ASCII and Unicode white space).
 std::string trimmedText(std::string_view text);
 
+// Takes the locale from the environment, as QCoreApplication does at start
+// (setlocale(LC_ALL, "")), so that strerror() texts read as in berth-cli.
+// Done only when an error is worded: the common run never needs it.
+void useEnvironmentLocale();
+
 // Writes everything to fd (EINTR retried); a reader that went away drops
 // the rest, as berth-cli's AttachSession does.
 void writeAll(int fd, std::string_view bytes);

@@ -1,5 +1,7 @@
 #include "httpconnection.h"
 
+#include "errorreport.h"
+
 #include <http_parser.h>
 
 #include <cerrno>
@@ -48,6 +50,7 @@ Error parserError(const http_parser &p)
 
 std::string goReason(int err)
 {
+    useEnvironmentLocale();
     std::string text = std::strerror(err);
     if (!text.empty() && text[0] >= 'A' && text[0] <= 'Z')
         text[0] = char(text[0] - 'A' + 'a');
