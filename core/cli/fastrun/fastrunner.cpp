@@ -662,22 +662,31 @@ Outcome FastRunner::run()
     create.contentType = "application/json";
     create.body = m_plan.createBody();
     auto created = send(create);
-    if (!created)
-        return {true, 0, "create: " + created.error().toString()};
-    if (created->status < 200 || created->status > 299)
-        return {true, 0, "create answered " + std::to_string(created->status)};
+    if (!created) {
+        const Error &e = created.error();
+        // Nothing was created when the engine could not be reached or
+        // refused (an HTTP error status): berth-cli does it all again and
+        // says what it meets (pulls a missing image, names a conflict, ...).
+        if (isHelperUnreachable(e) || !isFatal(e))
+            return {true, 0, "create: " + e.toString()};
+        // The request may have reached the engine (no reply, a reply cut
+        // short or garbled): asking again could run the command twice, so
+        // this ends as it would in berth-cli.
+        return {false, m_report.runDaemonError(e), {}};
+    }
+    // A reply under 400 is berth-cli's success, whatever it holds.
     const nlohmann::json reply = nlohmann::json::parse(created->body, nullptr, false);
-    if (reply.is_discarded() || !reply.is_object())
-        return {true, 0, "create: the reply is not a JSON object"};
-    const auto id = reply.find("Id");
-    if (id == reply.end() || !id->is_string() || id->get_ref<const std::string &>().empty())
-        return {true, 0, "create: no Id in the reply"};
+    if (reply.is_discarded() || !reply.is_object()) {
+        return {false, m_report.runDaemonError(Error(ErrorCode::Protocol, "POST /containers/create: the reply is not a JSON object")),
+                {}};
+    }
     // From here on the container exists: berth-cli's messages and codes.
     if (const auto warnings = reply.find("Warnings"); warnings != reply.end() && warnings->is_array()) {
         for (const auto &w : *warnings)
             writeAll(2, "WARNING: " + jsonToString(w) + "\n");
     }
-    return {false, afterCreate(id->get<std::string>()), {}};
+    const auto id = reply.find("Id");
+    return {false, afterCreate(id == reply.end() ? std::string() : jsonToString(*id)), {}};
 }
 
 int FastRunner::afterCreate(const std::string &id)

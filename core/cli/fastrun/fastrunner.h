@@ -29,8 +29,11 @@ struct Outcome
 // connection; attach with Upgrade on it, wait on a second, start on a third;
 // kill on an idle one for each forwarded signal), the attached streams
 // demultiplexed to fds 1 and 2 as they come, and berth-cli's messages and
-// exit codes after the container exists. Until create succeeded any error
-// or unexpected answer is a fallback.
+// exit codes after the container exists. Until then every failure that
+// leaves nothing behind (the engine not reached, a failed ping, create
+// refused with an error status) is a fallback; a create that may have
+// reached the engine without a usable answer ends as in berth-cli instead,
+// so that the command never runs twice.
 class FastRunner
 {
 public:

@@ -42,6 +42,7 @@ struct Script
     bool closeWait = false;    // end the wait reply's connection instead of answering
     bool holdUntilKill = false; // the container "runs" until a kill request comes
     QByteArray apiVersion = "1.41"; // the ping's Api-Version, none when empty
+    bool dropCreate = false;        // close the connection on create, no reply
 };
 
 struct Request
@@ -163,6 +164,10 @@ private:
                 head += "Api-Version: " + m_script.apiVersion + "\r\n";
             s->write(head + "Content-Type: text/plain\r\nContent-Length: 2\r\n\r\n");
         } else if (path.endsWith("/containers/create")) {
+            if (m_script.dropCreate) {
+                s->disconnectFromServer();
+                return;
+            }
             s->write(reply(m_script.createStatus, m_script.createReply));
         } else if (path.endsWith("/attach")) {
             s->write("HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\nConnection: Upgrade\r\n"
@@ -414,6 +419,18 @@ void tst_FastRunWire::bothPathsSendTheSameRequests_data()
         older.apiVersion = version;
         QTest::addRow("engine API version '%s'", version.constData()) << QStringList{"run", "busybox"} << older << 0;
     }
+
+    Script createGarbage;
+    createGarbage.createReply = "[\"not an object\"]";
+    QTest::newRow("create reply not a JSON object: no second create") << QStringList{"run", "busybox"} << createGarbage << 125;
+
+    Script dropped;
+    dropped.dropCreate = true;
+    QTest::newRow("create dropped without a reply: no fallback") << QStringList{"run", "busybox"} << dropped << 125;
+
+    Script noId;
+    noId.createReply = "{\"Warnings\":null}";
+    QTest::newRow("create reply without Id") << QStringList{"run", "busybox"} << noId << 0;
 
     Script waitGarbage;
     waitGarbage.waitBody = "not json";
