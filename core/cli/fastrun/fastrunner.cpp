@@ -695,8 +695,11 @@ int FastRunner::afterCreate(const std::string &id)
     if (!m_plan.detach) {
         openAttach();
         pumpUntil([&] { return m_attach->established || m_attach->finished; });
-        if (!m_attach->established)
-            return m_report.runDaemonError(m_attach->result.error());
+        if (!m_attach->established) {
+            if (m_attach->finished && !m_attach->result)
+                return m_report.runDaemonError(m_attach->result.error());
+            return m_report.runDaemonError(Error(ErrorCode::Protocol, "attach: the engine closed the connection before the upgrade"));
+        }
     }
 
     openWait();
