@@ -51,8 +51,9 @@ public:
     bool disabled() const;
     // Namespaces made since start().
     std::uint64_t created() const;
-    // Waits (for tests and start-up) until the pool is full or disabled,
-    // at most timeoutMs; true when full.
+    // Waits (for tests and start-up) until the pool is full, disabled or its
+    // filler not running (also: start() not called), at most timeoutMs;
+    // true when full.
     bool waitFull(int timeoutMs) const;
 
 private:
