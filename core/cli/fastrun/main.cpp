@@ -16,6 +16,7 @@ int main(int argc, char **argv)
     const CliLauncher launcher(selfExecutable(), BERTH_CLI_RELATIVE_DIR);
 
     const EnvLookup env = processEnvironment();
+    // BERTH_NO_FASTPATH set to anything but "" or "0": berth-cli does it all.
     const auto forced = env("BERTH_NO_FASTPATH");
     if (!forced || forced->empty() || *forced == "0") {
         std::vector<std::string> args(argv + 1, argv + argc);
