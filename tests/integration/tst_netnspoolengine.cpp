@@ -176,6 +176,18 @@ private slots:
         QVERIFY(!now.contains(n1) && !now.contains(n2));
 
         for (const char *name : {"n1", "n2"}) {
+            // Neither the container's init nor its shim (the init's parent)
+            // holds a namespace fd: the shim closed its copy once the child
+            // joined, and no pooled fd leaked into either.
+            const qint64 pid = m_engine.inspect(name, "{{.State.Pid}}").toLongLong();
+            QVERIFY(pid > 0);
+            QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+            QVERIFY(stat.open(QIODevice::ReadOnly));
+            const QByteArray fields = stat.readAll();
+            const qint64 shimPid = fields.mid(fields.lastIndexOf(')') + 2).split(' ').value(1).toLongLong();
+            QVERIFY(shimPid > 1);
+            QVERIFY2(netnsFdsOf(pid).isEmpty(), "the container's init holds a network namespace fd");
+            QVERIFY2(netnsFdsOf(shimPid).isEmpty(), "the container's shim holds a network namespace fd");
             CommandResult r = docker({"exec", name, "ls", "/sys/class/net"});
             QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
             QCOMPARE(r.out.split(u'\n', Qt::SkipEmptyParts), QStringList{"lo"});
