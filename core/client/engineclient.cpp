@@ -225,7 +225,14 @@ struct EngineClient::Private
             job->connection = nullptr;
             if (job->cancelled)
                 return;
-            if (!result && retryable && !job->retried && !job->request.bodyDevice) {
+            // Only a request that may be repeated (RFC 9110 9.2.2): the
+            // helper may have acted on a POST whose reply the closing
+            // connection lost, and a second create would make a second
+            // container.
+            const QByteArray &method = job->request.method;
+            const bool idempotent = method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE"
+                || method == "OPTIONS";
+            if (!result && retryable && idempotent && !job->retried && !job->request.bodyDevice) {
                 qCDebug(lcClient) << "stale keep-alive connection; sending again on a new one";
                 job->retried = true;
                 job->status = 0;

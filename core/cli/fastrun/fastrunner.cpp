@@ -318,8 +318,12 @@ void FastRunner::runJob(const JobPtr &job)
             job->onBody(bytes);
     };
     ex.onDone = [this, job, c](const Status &result, bool retryable) {
-        if (!result && retryable && !job->retried) {
-            // A stale keep-alive connection: once more on a new one.
+        const std::string &method = job->request.method;
+        const bool idempotent = method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE"
+            || method == "OPTIONS";
+        if (!result && retryable && idempotent && !job->retried) {
+            // A stale keep-alive connection: once more on a new one, for a
+            // request that may be repeated (as EngineClient: no second create).
             job->retried = true;
             job->status = 0;
             runJob(job);

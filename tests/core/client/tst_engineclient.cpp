@@ -31,6 +31,7 @@ private slots:
     void negotiatesOnceAndPrefixesEveryLaterRequest_data();
     void negotiatesOnceAndPrefixesEveryLaterRequest();
     void reusesAnIdleKeepAliveConnection();
+    void sendsOnlyARepeatableRequestAgainAfterAStaleConnection();
     void negotiatesAgainAfterAReconnect();
 
     void decodesVersionFromTheCapturedDockerdReply();
@@ -169,6 +170,46 @@ void tst_EngineClient::reusesAnIdleKeepAliveConnection()
         QVERIFY(await(client.send(request)).has_value());
     QCOMPARE(daemon.requests().size(), 4);
     QCOMPARE(daemon.connectionCount(), 1);
+}
+
+// A reused connection that closes before any byte of the reply: a GET is
+// sent again on a new connection, a POST is not (the engine may have acted
+// on it: a second create would make a second container).
+void tst_EngineClient::sendsOnlyARepeatableRequestAgainAfterAStaleConnection()
+{
+    FakeDaemon daemon;
+    QVERIFY(daemon.start());
+    FakeDaemon::Reply dropped;
+    dropped.closeAfter = true;
+    daemon.on("HEAD", "/_ping", FakeDaemon::pingReply());
+    daemon.on("GET", "/v1.41/info", dropped);
+    daemon.on("GET", "/v1.41/info", FakeDaemon::httpReply(200, "{}"));
+    daemon.on("POST", "/v1.41/containers/create", FakeDaemon::httpReply(201, "{\"Id\":\"x\"}"));
+    daemon.on("POST", "/v1.41/containers/create", dropped);
+    EngineClient client(*Endpoint::parse(daemon.url()));
+    Request get;
+    get.path = QStringLiteral("/info");
+    QVERIFY(await(client.send(get)).has_value()); // ping, info dropped, info again
+    QCOMPARE(daemon.requests().size(), 3);
+
+    QVERIFY(await(client.send(get)).has_value()); // on the connection that answered
+    Request post;
+    post.method = "POST";
+    post.path = QStringLiteral("/containers/create");
+    post.body = "{}";
+    QVERIFY(await(client.send(post)).has_value()); // reuses the connection; the reply is 201
+    QCOMPARE(daemon.requests().size(), 5);
+    const int connectionsBefore = daemon.connectionCount();
+
+    const auto lost = await(client.send(post));
+    QVERIFY(!lost.has_value());
+    QVERIFY2(QString::fromStdString(lost.error().message()).contains(QStringLiteral("without replying")),
+             lost.error().message().c_str());
+    int creates = 0;
+    for (const auto &r : daemon.requests())
+        creates += r.target.endsWith("/containers/create") ? 1 : 0;
+    QCOMPARE(creates, 2);
+    QCOMPARE(daemon.connectionCount(), connectionsBefore);
 }
 
 void tst_EngineClient::negotiatesAgainAfterAReconnect()
