@@ -214,7 +214,9 @@ void ContainerSupervisor::startProcess(const QString &id, StatusCallback done)
         QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(endpoint.data()), 8);
         network.endpointId = QString::fromLatin1(endpoint.toHex());
     }
-    auto updated = m_context.store->update(id, [&](ContainerRecord &r) { r.network = network; });
+    // Written with the pid once the shim has made the container.
+    auto updated = m_context.store->update(id, [&](ContainerRecord &r) { r.network = network; },
+                                           Engine::ContainerStore::Write::Later);
     if (!updated)
         return startFailed(id, updated.error(), std::move(done));
     if (auto ok = writeEtcFiles(*updated); !ok)
@@ -354,7 +356,7 @@ void ContainerSupervisor::applyExit(const QString &id, const RuntimeExit &status
         r.state.error = status.error;
         r.state.finishedAt = status.finishedAt.isEmpty() ? nowRfc3339Nano() : status.finishedAt;
         r.network.ports.clear();
-    });
+    }, Engine::ContainerStore::Write::Later); // a killed berthd reads the exit from the shim's exit file
     if (!rec)
         return;
     if (status.oomKilled)
@@ -544,7 +546,7 @@ void ContainerSupervisor::finishRemoval(const QString &id, StatusCallback done)
     m_context.store->update(id, [](ContainerRecord &r) {
         if (!r.isRunning())
             r.state.status = ContainerStatus::Removing;
-    });
+    }, Engine::ContainerStore::Write::Later); // the removal below takes the record away
     QPointer<ContainerSupervisor> self(this);
     // The shim tears down itself after an exit; cleanup makes sure nothing
     // (cgroup, veth, stale socket) outlives the container.

@@ -147,8 +147,15 @@ public:
     // the runtime) is renamed into place at once and fsync'ed by a
     // background flusher moments later, off the caller's thread; an
     // unchanged record is not written at all; anything else is durable
-    // before update returns.
-    Result<ContainerRecord> update(const QString &id, const std::function<void(ContainerRecord &)> &change);
+    // before update returns. With Write::Later a change of the run state
+    // alone is written by the flusher instead (the last of several once),
+    // off the caller's thread: for changes a berthd killed before the write
+    // may lose because adoption rebuilds them (an exit: the shim's exit
+    // file; an address: the next write of the record carries it), never for
+    // the ones adoption reads (a pid, Running).
+    enum class Write { Now, Later };
+    Result<ContainerRecord> update(const QString &id, const std::function<void(ContainerRecord &)> &change,
+                                   Write write = Write::Now);
     // Replaces a runtime input file in the bundle (etc files, shim.json):
     // atomically, not fsync'ed (they are rewritten before every start; a
     // crash of berthd alone loses nothing of them).
