@@ -167,11 +167,11 @@ if ((phases > 0)) && command -v strace >/dev/null; then
                 /connect\(/ && !c { c = $1 }
                 /containers\/create HTTP/ && !cq { cq = $1 }
                 /201 Created/ && !cr { cr = $1 }
-                /\/attach\?/ && !aq { aq = $1 }
+                /\/attach\?/ && !aq { aq = $1; afd = $2; sub(/^[a-z]+\(/, "", afd); sub(/,.*/, "", afd) }
                 /101 UPGRADED/ && !ar { ar = $1 }
                 /\/start HTTP/ && !sq { sq = $1 }
                 /204 No Content/ && !sr { sr = $1 }
-                /read\(4, "", / && !ae { ae = $1 }
+                aq && !ae && index($0, "read(" afd ", \"\", ") { ae = $1 }
                 /StatusCode/ { w = $1 }
                 /exit_group/ { e = $1 }
                 END { printf "%.2f %.2f %.2f %.2f %.2f %.2f\n", (c - t0) * 1e3, (cr - cq) * 1e3, (ar - aq) * 1e3,
