@@ -1,5 +1,7 @@
 #include "errorreport.h"
 
+#include <base/httpstatus.h>
+
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
@@ -10,60 +12,6 @@
 namespace Berth::Cli::FastRun {
 
 namespace {
-
-// Common::reasonPhrase().
-const char *reasonPhrase(int status)
-{
-    switch (status) {
-    case 100: return "Continue";
-    case 101: return "UPGRADED";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 411: return "Length Required";
-    case 413: return "Request Entity Too Large";
-    case 414: return "Request-URI Too Long";
-    case 417: return "Expectation Failed";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: break;
-    }
-    return "Status";
-}
-
-// Common::errorCodeForStatus().
-ErrorCode errorCodeForStatus(int status)
-{
-    switch (status) {
-    case 304: return ErrorCode::NotModified;
-    case 400: return ErrorCode::InvalidArgument;
-    case 401: return ErrorCode::Unauthorized;
-    case 403: return ErrorCode::PermissionDenied;
-    case 404: return ErrorCode::NotFound;
-    case 408: return ErrorCode::Timeout;
-    case 409: return ErrorCode::Conflict;
-    case 413:
-    case 431: return ErrorCode::TooLarge;
-    case 501: return ErrorCode::NotImplemented;
-    case 502:
-    case 503: return ErrorCode::Unavailable;
-    default: break;
-    }
-    if (status >= 400 && status < 500)
-        return ErrorCode::InvalidArgument;
-    return ErrorCode::Internal;
-}
 
 // The length of the white space character (QChar::isSpace) at text[i], 0 if none.
 size_t spaceAt(std::string_view text, size_t i)
@@ -132,10 +80,10 @@ Error errorFromReply(int status, std::string_view body, const std::string &path)
 {
     std::string message = messageFromErrorBody(body);
     if (message.empty()) {
-        message = "request returned " + std::to_string(status) + " " + reasonPhrase(status) + " for API route " + path
+        message = "request returned " + std::to_string(status) + " " + httpReasonPhrase(status) + " for API route " + path
                   + ", check if the server supports the requested API version";
     }
-    return Error(errorCodeForStatus(status), message);
+    return Error(errorCodeForHttpStatus(status), message);
 }
 
 bool isHelperUnreachable(const Error &error)
