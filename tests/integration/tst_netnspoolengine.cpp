@@ -9,6 +9,7 @@
 // is left anywhere. Root only (style.md C24).
 
 #include <support/enginefixture.h>
+#include <support/netnsprobe.h>
 
 #include <QtTest>
 
@@ -25,72 +26,20 @@
 
 using Berth::TestSupport::CommandResult;
 using Berth::TestSupport::EngineFixture;
+using Berth::TestSupport::netnsFdsOf;
+using Berth::TestSupport::netnsInodeOfLink;
+using Berth::TestSupport::netnsInUse;
 
 namespace {
-
-// The names in a /proc directory (readdir: fd links to "net:[N]" are
-// dangling symlinks that QDir's filters may leave out).
-QStringList procEntries(const QString &dir)
-{
-    QStringList out;
-    if (DIR *d = ::opendir(QFile::encodeName(dir).constData())) {
-        while (struct dirent *e = ::readdir(d)) {
-            if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0)
-                out << QString::fromLocal8Bit(e->d_name);
-        }
-        ::closedir(d);
-    }
-    return out;
-}
 
 const QString kBerthd = QStringLiteral(BERTHD_PATH);
 const QString kBerth = QStringLiteral(BERTH_PATH);
 const QString kShim = QStringLiteral(BERTH_SHIM_PATH);
 
-quint64 netInode(const QString &link)
-{
-    char buf[64];
-    const ssize_t n = ::readlink(QFile::encodeName(link).constData(), buf, sizeof buf - 1);
-    if (n <= 0)
-        return 0;
-    buf[n] = 0;
-    unsigned long long ino = 0;
-    return std::sscanf(buf, "net:[%llu]", &ino) == 1 ? ino : 0;
-}
-
 quint64 parseNetLink(const QString &text)
 {
     unsigned long long ino = 0;
     return std::sscanf(text.trimmed().toLatin1().constData(), "net:[%llu]", &ino) == 1 ? ino : 0;
-}
-
-// Network namespaces a process holds as open fds.
-QSet<quint64> netnsFdsOf(qint64 pid)
-{
-    QSet<quint64> out;
-    const QString base = QStringLiteral("/proc/%1/fd/").arg(pid);
-    for (const QString &fd : procEntries(base)) {
-        if (const quint64 ino = netInode(base + fd))
-            out.insert(ino);
-    }
-    return out;
-}
-
-// Every network namespace reachable through /proc: tasks and open fds.
-QSet<quint64> netnsInUse()
-{
-    QSet<quint64> out;
-    for (const QString &pid : procEntries(QStringLiteral("/proc"))) {
-        if (pid.toLongLong() <= 0)
-            continue;
-        const QString base = QStringLiteral("/proc/") + pid;
-        for (const QString &task : procEntries(base + QStringLiteral("/task"))) {
-            if (const quint64 ino = netInode(base + QStringLiteral("/task/") + task + QStringLiteral("/ns/net")))
-                out.insert(ino);
-        }
-        out += netnsFdsOf(pid.toLongLong());
-    }
-    return out;
 }
 
 } // namespace
@@ -110,7 +59,7 @@ class tst_NetnsPool : public QObject
     // its own: the pool thread keeps one of those to return to).
     QSet<quint64> pooled()
     {
-        QSet<quint64> s = netnsFdsOf(m_engine.daemon().pid());
+        QSet<quint64> s = netnsFdsOf(QString::number(m_engine.daemon().pid()));
         s.remove(m_host);
         m_seen += s;
         return s;
@@ -132,7 +81,7 @@ class tst_NetnsPool : public QObject
         const quint64 ino = r.exitCode == 0 ? parseNetLink(r.out) : 0;
         const QString pid = m_engine.inspect(name, "{{.State.Pid}}");
         // The same namespace seen from the host through the init's pid.
-        if (ino == 0 || netInode(QStringLiteral("/proc/%1/ns/net").arg(pid)) != ino)
+        if (ino == 0 || netnsInodeOfLink(QStringLiteral("/proc/%1/ns/net").arg(pid)) != ino)
             return 0;
         m_seen.insert(ino);
         return ino;
@@ -144,13 +93,13 @@ private slots:
         if (::geteuid() != 0)
             QSKIP("needs root: berthd and berth-shim create namespaces, mounts and cgroups");
         QVERIFY2(QFileInfo::exists(kShim), "berth-shim is not built");
-        m_host = netInode(QStringLiteral("/proc/self/ns/net"));
+        m_host = netnsInodeOfLink(QStringLiteral("/proc/self/ns/net"));
         QVERIFY(m_host != 0);
         EngineFixture::Options options;
         options.tempPrefix = QStringLiteral("berth-nsp");
         const QString failed = m_engine.setUp(options);
         QVERIFY2(failed.isEmpty(), qPrintable(failed));
-        QCOMPARE(netInode(QStringLiteral("/proc/%1/ns/net").arg(m_engine.daemon().pid())), m_host);
+        QCOMPARE(netnsInodeOfLink(QStringLiteral("/proc/%1/ns/net").arg(m_engine.daemon().pid())), m_host);
     }
 
     void cleanup() { m_engine.removeAllContainers(); }
@@ -186,8 +135,8 @@ private slots:
             const QByteArray fields = stat.readAll();
             const qint64 shimPid = fields.mid(fields.lastIndexOf(')') + 2).split(' ').value(1).toLongLong();
             QVERIFY(shimPid > 1);
-            QVERIFY2(netnsFdsOf(pid).isEmpty(), "the container's init holds a network namespace fd");
-            QVERIFY2(netnsFdsOf(shimPid).isEmpty(), "the container's shim holds a network namespace fd");
+            QVERIFY2(netnsFdsOf(QString::number(pid)).isEmpty(), "the container's init holds a network namespace fd");
+            QVERIFY2(netnsFdsOf(QString::number(shimPid)).isEmpty(), "the container's shim holds a network namespace fd");
             CommandResult r = docker({"exec", name, "ls", "/sys/class/net"});
             QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
             QCOMPARE(r.out.split(u'\n', Qt::SkipEmptyParts), QStringList{"lo"});

@@ -5,6 +5,7 @@
 // (creating network namespaces); QSKIP otherwise.
 
 #include <daemon/netnspool.h>
+#include <support/netnsprobe.h>
 
 #include <QtTest>
 
@@ -34,23 +35,11 @@
 
 using Berth::UniqueFd;
 using Berth::Daemon::NetnsPool;
+using Berth::TestSupport::netnsFdsOf;
+using Berth::TestSupport::netnsInUse;
+using Berth::TestSupport::procEntries;
 
 namespace {
-
-// The names in a /proc directory (readdir: fd links to "net:[N]" are
-// dangling symlinks that QDir's filters may leave out).
-QStringList procEntries(const QString &dir)
-{
-    QStringList out;
-    if (DIR *d = ::opendir(QFile::encodeName(dir).constData())) {
-        while (struct dirent *e = ::readdir(d)) {
-            if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0)
-                out << QString::fromLocal8Bit(e->d_name);
-        }
-        ::closedir(d);
-    }
-    return out;
-}
 
 ino_t inodeOf(int fd)
 {
@@ -62,48 +51,6 @@ ino_t inodeOfPath(const QString &path)
 {
     struct stat st;
     return ::stat(QFile::encodeName(path).constData(), &st) == 0 ? st.st_ino : 0;
-}
-
-unsigned long long netInode(const QString &link)
-{
-    char buf[64];
-    const ssize_t n = ::readlink(QFile::encodeName(link).constData(), buf, sizeof buf - 1);
-    if (n <= 0)
-        return 0;
-    buf[n] = 0;
-    unsigned long long ino = 0;
-    return std::sscanf(buf, "net:[%llu]", &ino) == 1 ? ino : 0;
-}
-
-// Network namespaces held open as fds by this process.
-QSet<unsigned long long> ownNetnsFds()
-{
-    QSet<unsigned long long> out;
-    for (const QString &fd : procEntries(QStringLiteral("/proc/self/fd"))) {
-        if (const auto ino = netInode(QStringLiteral("/proc/self/fd/") + fd))
-            out.insert(ino);
-    }
-    return out;
-}
-
-// Every network namespace reachable through /proc (tasks and fds).
-QSet<unsigned long long> netnsInUse()
-{
-    QSet<unsigned long long> out;
-    for (const QString &pid : procEntries(QStringLiteral("/proc"))) {
-        if (pid.toLongLong() <= 0)
-            continue;
-        const QString base = QStringLiteral("/proc/") + pid;
-        for (const QString &task : procEntries(base + QStringLiteral("/task"))) {
-            if (const auto ino = netInode(base + QStringLiteral("/task/") + task + QStringLiteral("/ns/net")))
-                out.insert(ino);
-        }
-        for (const QString &fd : procEntries(base + QStringLiteral("/fd"))) {
-            if (const auto ino = netInode(base + QStringLiteral("/fd/") + fd))
-                out.insert(ino);
-        }
-    }
-    return out;
 }
 
 bool loUpIn(int fd)
@@ -204,15 +151,15 @@ private slots:
 
     void destroyedPoolFreesItsNamespaces()
     {
-        const QSet<unsigned long long> before = ownNetnsFds();
-        QSet<unsigned long long> pooled;
+        const QSet<quint64> before = netnsFdsOf(QStringLiteral("self"));
+        QSet<quint64> pooled;
         UniqueFd kept;
         ino_t keptIno = 0;
         {
             NetnsPool pool(4);
             pool.start();
             QVERIFY2(pool.waitFull(10000), "the pool did not fill to 4");
-            pooled = ownNetnsFds() - before;
+            pooled = netnsFdsOf(QStringLiteral("self")) - before;
             // The filler's way home (an fd of the test's own namespace) and
             // the four it made.
             QVERIFY(pooled.remove(m_home));
@@ -222,7 +169,7 @@ private slots:
             QVERIFY(pooled.contains(keptIno));
         }
         // The pool's thread is gone, and with it every namespace nobody took.
-        const QSet<unsigned long long> inUse = netnsInUse();
+        const QSet<quint64> inUse = netnsInUse();
         for (const auto ino : std::as_const(pooled)) {
             if (ino == keptIno)
                 QVERIFY2(inUse.contains(ino), "a taken namespace died with the pool");

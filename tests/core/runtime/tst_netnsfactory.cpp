@@ -4,6 +4,7 @@
 // anyone, and the shim's own refusal runs the built berth-shim.
 
 #include <runtime/netnsfactory.h>
+#include <support/netnsprobe.h>
 
 #include <QtTest>
 
@@ -33,23 +34,10 @@
 
 using namespace Berth;
 using namespace Berth::Runtime;
+using Berth::TestSupport::netnsInUse;
+using Berth::TestSupport::procEntries;
 
 namespace {
-
-// The names in a /proc directory (readdir: fd links to "net:[N]" are
-// dangling symlinks that QDir's filters may leave out).
-QStringList procEntries(const QString &dir)
-{
-    QStringList out;
-    if (DIR *d = ::opendir(QFile::encodeName(dir).constData())) {
-        while (struct dirent *e = ::readdir(d)) {
-            if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0)
-                out << QString::fromLocal8Bit(e->d_name);
-        }
-        ::closedir(d);
-    }
-    return out;
-}
 
 ino_t inodeOf(int fd)
 {
@@ -61,33 +49,6 @@ ino_t inodeOfPath(const char *path)
 {
     struct stat st;
     return ::stat(path, &st) == 0 ? st.st_ino : 0;
-}
-
-// Every "net:[N]" reachable through /proc: each task's ns/net and every open fd.
-QSet<ino_t> netnsInodesInUse()
-{
-    QSet<ino_t> out;
-    auto add = [&out](const QString &link) {
-        char buf[64];
-        const ssize_t n = ::readlink(QFile::encodeName(link).constData(), buf, sizeof buf - 1);
-        if (n <= 0)
-            return;
-        buf[n] = 0;
-        unsigned long long ino = 0;
-        if (std::sscanf(buf, "net:[%llu]", &ino) == 1)
-            out.insert(static_cast<ino_t>(ino));
-    };
-    const QStringList pids = procEntries(QStringLiteral("/proc"));
-    for (const QString &pid : pids) {
-        if (pid.toLongLong() <= 0)
-            continue;
-        const QString base = QStringLiteral("/proc/") + pid;
-        for (const QString &task : procEntries(base + QStringLiteral("/task")))
-            add(base + QStringLiteral("/task/") + task + QStringLiteral("/ns/net"));
-        for (const QString &fd : procEntries(base + QStringLiteral("/fd")))
-            add(base + QStringLiteral("/fd/") + fd);
-    }
-    return out;
 }
 
 struct LinkReport
@@ -208,18 +169,18 @@ void TestNetnsFactory::closingTheFdsFreesTheNamespaces()
         made.push_back(std::move(*fd));
         QCOMPARE(inodeOfPath("/proc/thread-self/ns/net"), inodeOf(homeFd->get()));
     }
-    QSet<ino_t> ours;
+    QSet<quint64> ours;
     for (const UniqueFd &fd : made)
         ours.insert(inodeOf(fd.get()));
     QCOMPARE(ours.size(), 3);
     // Held only by our fds: visible through /proc/self/fd, in no task's ns/net.
-    const QSet<ino_t> before = netnsInodesInUse();
-    for (ino_t ino : std::as_const(ours))
+    const QSet<quint64> before = netnsInUse();
+    for (quint64 ino : std::as_const(ours))
         QVERIFY2(before.contains(ino), "a made namespace is not visible through /proc/self/fd");
 
     made.clear();
-    const QSet<ino_t> after = netnsInodesInUse();
-    for (ino_t ino : std::as_const(ours))
+    const QSet<quint64> after = netnsInUse();
+    for (quint64 ino : std::as_const(ours))
         QVERIFY2(!after.contains(ino), qPrintable(QStringLiteral("net:[%1] is still referenced after its fd closed").arg(ino)));
 }
 
