@@ -290,7 +290,8 @@ Outcome tst_FastRunWire::runBerth(const QStringList &argvIn, const Script &scrip
     env.insert(QStringLiteral("BERTH_HOST"), QStringLiteral("unix://") + socket);
     env.insert(QStringLiteral("XDG_CONFIG_HOME"), m_dir.filePath(QStringLiteral("config")));
     env.insert(QStringLiteral("XDG_CONFIG_DIRS"), m_dir.filePath(QStringLiteral("xdg")));
-    env.insert(QStringLiteral("LC_ALL"), QStringLiteral("C"));
+    // English messages; UTF-8, or Qt 6.5 and later warn on stderr that they switched to C.UTF-8.
+    env.insert(QStringLiteral("LC_ALL"), QStringLiteral("C.UTF-8"));
     if (!fast)
         env.insert(QStringLiteral("BERTH_NO_FASTPATH"), QStringLiteral("1"));
 
