@@ -6,12 +6,15 @@
 #include <base/uniquefd.h>
 
 #include <cstdint>
+#include <ctime>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <span>
 #include <string>
+#include <vector>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -162,7 +165,42 @@ bool loadCached(const std::string &path, uint64_t capMask, SeccompProgram &out)
     }
     out.program.len = static_cast<unsigned short>(out.instructions.size());
     out.program.filter = out.instructions.data();
+    // Marks the file as in use for pruneUnused(); a failure only makes it
+    // look older.
+    (void)futimens(fd.get(), nullptr);
     return true;
+}
+
+// A cache file is keyed by the shim binary, so every rebuilt or upgraded
+// shim leaves its files behind. Removes those nobody used for a day (a load
+// refreshes the time), never `keep`. Runs only after a compile.
+constexpr time_t kCacheUnusedSeconds = 24 * 60 * 60;
+
+void pruneUnused(const std::string &keep)
+{
+    const size_t slash = keep.rfind('/');
+    const std::string dir = keep.substr(0, slash);
+    const std::string kept = keep.substr(slash + 1);
+    UniqueFd dirFd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW));
+    if (!dirFd)
+        return;
+    DIR *d = fdopendir(dup(dirFd.get()));
+    if (!d)
+        return;
+    const time_t now = time(nullptr);
+    std::vector<std::string> stale;
+    while (const struct dirent *e = readdir(d)) {
+        const std::string name = e->d_name;
+        if (name == kept || name.rfind("seccomp-", 0) != 0 || name.find(".bpf") == std::string::npos)
+            continue;
+        struct stat st;
+        if (fstatat(dirFd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+            now - st.st_mtime > kCacheUnusedSeconds)
+            stale.push_back(name);
+    }
+    closedir(d);
+    for (const auto &name : stale)
+        unlinkat(dirFd.get(), name.c_str(), 0);
 }
 
 void storeCached(const std::string &path, uint64_t capMask, const SeccompProgram &program)
@@ -183,8 +221,11 @@ void storeCached(const std::string &path, uint64_t capMask, const SeccompProgram
     header.programCrc = crcOf(program.instructions.data(), size, crc32(0, nullptr, 0));
     struct iovec parts[2] = {{&header, sizeof header}, {const_cast<struct sock_filter *>(program.instructions.data()), size}};
     // No fsync: /run is tmpfs, and a torn file fails the checks above.
-    if (writev(fd.get(), parts, 2) != static_cast<ssize_t>(sizeof header + size) || rename(temp.c_str(), path.c_str()) != 0)
+    if (writev(fd.get(), parts, 2) != static_cast<ssize_t>(sizeof header + size) || rename(temp.c_str(), path.c_str()) != 0) {
         unlink(temp.c_str());
+        return;
+    }
+    pruneUnused(path);
 }
 
 Result<SeccompProgram> compileDefaultSeccomp(uint64_t capMask);

@@ -168,6 +168,7 @@ private slots:
     void execPidMustBeTheContainersInit();
     void corruptSeccompCacheIsRebuilt();
     void seccompProbe();
+    void unusedSeccompCachesArePruned();
     void initReapsAndForwards();
     void workdirThroughProcFdIsRefused();
     void rootfsCommandShowsFiles();
@@ -928,6 +929,53 @@ void TestShim::corruptSeccompCacheIsRebuilt()
         QVERIFY2(cache.readAll() == good, what);
         cache.close();
     }
+}
+
+// Every rebuilt shim keys its own cache files; a compile removes the files
+// nobody loaded for a day, and leaves recent ones (another shim in use).
+void TestShim::unusedSeccompCachesArePruned()
+{
+    const QDir dir(QStringLiteral("/run/berth-shim"));
+    const QString tag = QString::number(::getpid());
+    const QString stale = dir.filePath(QStringLiteral("seccomp-0-test-stale-%1.bpf").arg(tag));
+    const QString recent = dir.filePath(QStringLiteral("seccomp-0-test-recent-%1.bpf").arg(tag));
+    const QString unrelated = dir.filePath(QStringLiteral("other-test-%1").arg(tag));
+    auto cleanupFiles = qScopeGuard([&] {
+        for (const QString &f : {stale, recent, unrelated})
+            QFile::remove(f);
+    });
+    QVERIFY(QDir().mkpath(dir.path()));
+    for (const QString &f : {stale, recent, unrelated}) {
+        QFile file(f);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("x");
+    }
+    const auto setAge = [](const QString &f, qint64 seconds) {
+        const struct timespec then = {::time(nullptr) - seconds, 0};
+        const struct timespec times[2] = {then, then};
+        return ::utimensat(AT_FDCWD, QFile::encodeName(f).constData(), times, 0) == 0;
+    };
+    QVERIFY(setAge(stale, 2 * 24 * 3600));
+    QVERIFY(setAge(recent, 3600));
+    QVERIFY(setAge(unrelated, 2 * 24 * 3600));
+
+    // This shim's own files go, so that the run compiles (and prunes).
+    struct stat self;
+    QCOMPARE(::stat(QFile::encodeName(m_shim).constData(), &self), 0);
+    const QString suffix = QStringLiteral("-%1-%2-%3.%4.bpf")
+                               .arg(static_cast<qulonglong>(self.st_dev), 0, 16)
+                               .arg(static_cast<qulonglong>(self.st_ino), 0, 16)
+                               .arg(static_cast<qlonglong>(self.st_mtim.tv_sec))
+                               .arg(static_cast<qlonglong>(self.st_mtim.tv_nsec), 9, 10, QLatin1Char('0'));
+    for (const QString &f : dir.entryList({QStringLiteral("seccomp-*") + suffix}, QDir::Files))
+        QVERIFY(QFile::remove(dir.filePath(f)));
+
+    const Run run = runToEnd(baseSpec({QStringLiteral("true")}));
+    QCOMPARE(run.exitCode, 0);
+    QCOMPARE(dir.entryList({QStringLiteral("seccomp-*") + suffix}, QDir::Files).size(), 1);
+    QVERIFY2(!QFileInfo::exists(stale), "a cache file unused for two days is left");
+    QVERIFY2(QFileInfo::exists(recent), "a cache file used an hour ago was removed");
+    QVERIFY2(QFileInfo::exists(unrelated), "a file that is no seccomp cache was removed");
 }
 
 // Security checklist 4F item 29: what the default profile refuses, seen
