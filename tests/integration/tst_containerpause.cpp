@@ -213,18 +213,21 @@ private slots:
         QCOMPARE(docker({"ps", "-aq", "--filter", "name=k2"}).out, QString());
     }
 
+    // The container filter matches a name or an ID prefix, as dockerd's does:
+    // a name that is hex ("e1") also matched every container whose ID starts
+    // with it (k2's did once). "ev1" cannot be an ID prefix.
     void pauseAndUnpauseArePublishedAsEvents()
     {
         const QString since = QString::number(QDateTime::currentSecsSinceEpoch() - 1);
-        QVERIFY(!runSleeper(QStringLiteral("e1")).isEmpty());
-        QCOMPARE(berth({"pause", "e1"}).exitCode, 0);
-        QCOMPARE(berth({"unpause", "e1"}).exitCode, 0);
+        QVERIFY(!runSleeper(QStringLiteral("ev1")).isEmpty());
+        QCOMPARE(berth({"pause", "ev1"}).exitCode, 0);
+        QCOMPARE(berth({"unpause", "ev1"}).exitCode, 0);
         const QString until = QString::number(QDateTime::currentSecsSinceEpoch() + 1);
         QTest::qWait(1100);
-        const CommandResult r = docker({"events", "--since", since, "--until", until, "--filter", "container=e1",
+        const CommandResult r = docker({"events", "--since", since, "--until", until, "--filter", "container=ev1",
                                         "--filter", "event=pause", "--filter", "event=unpause", "--format", "{{.Action}} {{.Actor.Attributes.name}}"});
         QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
-        QCOMPARE(r.out, QStringLiteral("pause e1\nunpause e1\n"));
+        QCOMPARE(r.out, QStringLiteral("pause ev1\nunpause ev1\n"));
     }
 
     void aRestartedHelperAdoptsAPausedContainerAsPaused()
