@@ -47,18 +47,6 @@ class tst_ContainerCommands : public QObject
     CommandResult berth(const QStringList &args, const QByteArray &input = {}) { return m_engine.berth(args, input); }
     CommandResult docker(const QStringList &args, const QByteArray &input = {}) { return m_engine.docker(args, input); }
 
-    // Runs the same arguments through both CLIs against the same berthd:
-    // same exit code and stderr (docker's name replaced), and the same stdout
-    // unless `sameOut` is false; full IDs are masked.
-    void compareBoth(const QStringList &args, bool sameOut = true)
-    {
-        const CommandResult b = berth(args);
-        const CommandResult d = docker(args);
-        QVERIFY2(b.exitCode == d.exitCode, qPrintable(QStringLiteral("berth: %1\ndocker: %2").arg(b.describe(), d.describe())));
-        if (sameOut)
-            QCOMPARE(withoutIds(b.out), withoutIds(d.out));
-        QCOMPARE(withoutIds(b.err), withoutIds(asBerth(d.err)));
-    }
 
 
 private slots:
@@ -88,8 +76,8 @@ private slots:
             QCOMPARE(r.err, QString("err\n"));
         }
         // Both containers look alike to ps.
-        compareBoth({"ps", "-a", "--format", "{{.Image}} {{.Command}} {{.State}}"});
-        compareBoth({"ps", "-a", "--filter", "name=b-run", "--format", "table {{.Names}}\t{{.Image}}\t{{.Command}}"}, false);
+        m_engine.compareBoth({"ps", "-a", "--format", "{{.Image}} {{.Command}} {{.State}}"});
+        m_engine.compareBoth({"ps", "-a", "--filter", "name=b-run", "--format", "table {{.Names}}\t{{.Image}}\t{{.Command}}"}, false);
     }
 
     void runErrorsAndExitCodesMatchDocker_data()
@@ -175,14 +163,14 @@ private slots:
         QCOMPARE(r.out, QString("life2\n"));
         QCOMPARE(r.err, QString("Error response from daemon: No such container: nosuch\n"));
         QCOMPARE(berth({"ps", "-aq"}).out, QString());
-        compareBoth({"stop", "nosuch"});
-        compareBoth({"kill", "-s", "HUP", "nosuch"});
-        compareBoth({"wait", "nosuch"});
-        compareBoth({"logs", "nosuch"});
-        compareBoth({"port", "nosuch"});
-        compareBoth({"exec", "nosuch", "true"});
-        compareBoth({"container", "inspect", "nosuch"});
-        compareBoth({"inspect", "nosuch"});
+        m_engine.compareBoth({"stop", "nosuch"});
+        m_engine.compareBoth({"kill", "-s", "HUP", "nosuch"});
+        m_engine.compareBoth({"wait", "nosuch"});
+        m_engine.compareBoth({"logs", "nosuch"});
+        m_engine.compareBoth({"port", "nosuch"});
+        m_engine.compareBoth({"exec", "nosuch", "true"});
+        m_engine.compareBoth({"container", "inspect", "nosuch"});
+        m_engine.compareBoth({"inspect", "nosuch"});
     }
 
     void logsExecPortAndInspect()
@@ -196,28 +184,28 @@ private slots:
         r = berth({"logs", "svc"});
         QCOMPARE(r.out, QString("one\n"));
         QCOMPARE(r.err, QString("two\n"));
-        compareBoth({"logs", "--tail", "1", "svc"});
-        compareBoth({"logs", "svc"});
+        m_engine.compareBoth({"logs", "--tail", "1", "svc"});
+        m_engine.compareBoth({"logs", "svc"});
         r = berth({"logs", "-t", "svc"});
         QVERIFY2(QRegularExpression("^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d+Z one\n$").match(r.out).hasMatch(), qPrintable(r.describe()));
 
-        compareBoth({"exec", "svc", "sh", "-c", "echo a; echo b >&2; exit 7"});
-        compareBoth({"exec", "svc", "nosuchcmd"});
-        compareBoth({"exec", "-e", "X=1", "-w", "/tmp", "svc", "sh", "-c", "echo $X $PWD"});
+        m_engine.compareBoth({"exec", "svc", "sh", "-c", "echo a; echo b >&2; exit 7"});
+        m_engine.compareBoth({"exec", "svc", "nosuchcmd"});
+        m_engine.compareBoth({"exec", "-e", "X=1", "-w", "/tmp", "svc", "sh", "-c", "echo $X $PWD"});
         r = berth({"exec", "-i", "svc", "wc", "-l"}, "x\ny\n");
         QCOMPARE(r.out.trimmed(), QString("2"));
         QCOMPARE(berth({"exec", "-d", "svc", "sleep", "1"}).exitCode, 0);
 
-        compareBoth({"port", "svc"});
-        compareBoth({"port", "svc", "80"});
-        compareBoth({"inspect", "--format", "{{.Name}} {{.State.Status}} {{.Config.Labels}}", "svc"});
-        compareBoth({"inspect", "--type", "container", "--format", "{{.Config.Image}}", "svc"});
-        compareBoth({"container", "inspect", "-f", "{{.Config.Cmd}}", "svc"});
-        compareBoth({"ps", "--format", "{{.Names}} {{.Label \"tier\"}} {{.Labels}} {{.State}}"});
-        compareBoth({"ps", "-a", "--filter", "label=tier=web", "-q"});
-        compareBoth({"ps", "-a", "--filter", "status=running", "--format", "{{.Names}}"});
-        compareBoth({"ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Command}}"});
-        compareBoth({"top", "svc"}, false);
+        m_engine.compareBoth({"port", "svc"});
+        m_engine.compareBoth({"port", "svc", "80"});
+        m_engine.compareBoth({"inspect", "--format", "{{.Name}} {{.State.Status}} {{.Config.Labels}}", "svc"});
+        m_engine.compareBoth({"inspect", "--type", "container", "--format", "{{.Config.Image}}", "svc"});
+        m_engine.compareBoth({"container", "inspect", "-f", "{{.Config.Cmd}}", "svc"});
+        m_engine.compareBoth({"ps", "--format", "{{.Names}} {{.Label \"tier\"}} {{.Labels}} {{.State}}"});
+        m_engine.compareBoth({"ps", "-a", "--filter", "label=tier=web", "-q"});
+        m_engine.compareBoth({"ps", "-a", "--filter", "status=running", "--format", "{{.Names}}"});
+        m_engine.compareBoth({"ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Command}}"});
+        m_engine.compareBoth({"top", "svc"}, false);
         r = berth({"stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}}", "svc"});
         QVERIFY2(r.exitCode == 0 && r.out.startsWith("svc "), qPrintable(r.describe()));
     }
@@ -277,11 +265,11 @@ private slots:
         CommandResult r = berth({"volume", "create", "bv1"});
         QVERIFY2(r.exitCode == 0 && r.out == "bv1\n", qPrintable(r.describe()));
         QCOMPARE(docker({"volume", "create", "dv1"}).exitCode, 0);
-        compareBoth({"volume", "ls"});
-        compareBoth({"volume", "ls", "-q"});
-        compareBoth({"volume", "inspect", "--format", "{{.Name}} {{.Driver}}", "bv1"});
-        compareBoth({"volume", "inspect", "nosuch"});
-        compareBoth({"volume", "rm", "nosuch"});
+        m_engine.compareBoth({"volume", "ls"});
+        m_engine.compareBoth({"volume", "ls", "-q"});
+        m_engine.compareBoth({"volume", "inspect", "--format", "{{.Name}} {{.Driver}}", "bv1"});
+        m_engine.compareBoth({"volume", "inspect", "nosuch"});
+        m_engine.compareBoth({"volume", "rm", "nosuch"});
         r = berth({"run", "--rm", "--network", "none", "--pull", "never", "-v", "bv1:/data", "busybox", "sh", "-c", "echo x > /data/f; ls /data"});
         QVERIFY2(r.exitCode == 0 && r.out == "f\n", qPrintable(r.describe()));
         r = berth({"volume", "rm", "bv1", "dv1"});
@@ -320,7 +308,7 @@ private slots:
         QCOMPARE(berth({"inspect", "-f", "{{.State.Running}}", "tty1"}).out, QString("true\n"));
         // Not running: docker's client-side message.
         QCOMPARE(berth({"create", "--name", "idle", "busybox"}).exitCode, 0);
-        compareBoth({"attach", "idle"});
+        m_engine.compareBoth({"attach", "idle"});
     }
 
     void containerPruneRemovesStopped()

@@ -10,7 +10,6 @@
 // cleanup, even when a check fails.
 
 #include <support/commandrunner.h>
-#include <support/clitext.h>
 #include <support/enginefixture.h>
 
 #include <QtTest>
@@ -28,8 +27,6 @@
 using Berth::TestSupport::CommandResult;
 using Berth::TestSupport::CommandRunner;
 using Berth::TestSupport::EngineFixture;
-using Berth::TestSupport::asBerth;
-using Berth::TestSupport::withoutIds;
 
 namespace {
 
@@ -83,16 +80,6 @@ class tst_ContainerPause : public QObject
     CommandResult docker(const QStringList &args, const QByteArray &input = {}) { return m_engine.docker(args, input); }
     QString inspectField(const QString &ref, const QString &format) { return m_engine.inspect(ref, format); }
 
-    // The same arguments through both CLIs: same exit code, stdout and
-    // stderr (docker's name replaced, full ids masked).
-    void compareBoth(const QStringList &args)
-    {
-        const CommandResult b = berth(args);
-        const CommandResult d = docker(args);
-        QVERIFY2(b.exitCode == d.exitCode, qPrintable(QStringLiteral("berth: %1\ndocker: %2").arg(b.describe(), d.describe())));
-        QCOMPARE(withoutIds(b.out), withoutIds(d.out));
-        QCOMPARE(withoutIds(b.err), withoutIds(asBerth(d.err)));
-    }
 
 
 
@@ -136,17 +123,17 @@ private slots:
                  QStringLiteral("paused true true ") + pid);
         r = docker({"ps", "--filter", "name=p1", "--format", "{{.Status}}|{{.State}}"});
         QVERIFY2(QRegularExpression(QStringLiteral("^Up [0-9A-Za-z ]+ \\(Paused\\)\\|paused\n$")).match(r.out).hasMatch(), qPrintable(r.describe()));
-        compareBoth({"ps", "--filter", "status=paused", "--format", "{{.Names}} {{.State}}"});
+        m_engine.compareBoth({"ps", "--filter", "status=paused", "--format", "{{.Names}} {{.State}}"});
 
         // docker's refusals while paused, word for word.
-        compareBoth({"pause", "p1"});
-        compareBoth({"exec", "p1", "true"});
+        m_engine.compareBoth({"pause", "p1"});
+        m_engine.compareBoth({"exec", "p1", "true"});
 
         r = docker({"unpause", "p1"});
         QVERIFY2(r.exitCode == 0 && r.out == "p1\n", qPrintable(r.describe()));
         QCOMPARE(freezerState(pid), QStringLiteral("thawed"));
         QCOMPARE(inspectField("p1", "{{.State.Status}} {{.State.Paused}}"), QStringLiteral("running false"));
-        compareBoth({"unpause", "p1"});
+        m_engine.compareBoth({"unpause", "p1"});
         // It runs again: exec works.
         r = berth({"exec", "p1", "echo", "alive"});
         QVERIFY2(r.exitCode == 0 && r.out == "alive\n", qPrintable(r.describe()));
@@ -165,18 +152,18 @@ private slots:
         QCOMPARE(r.err, QStringLiteral("Error response from daemon: No such container: nosuch\n"));
         QCOMPARE(inspectField("m2", "{{.State.Status}}"), QStringLiteral("paused"));
         // Not running, already paused, not paused: the same text and code from both CLIs.
-        compareBoth({"pause", "m3"});
-        compareBoth({"pause", "m1", "m2"});
-        compareBoth({"unpause", "m3"});
-        compareBoth({"unpause", "nosuch"});
-        compareBoth({"pause"});
-        compareBoth({"pause", "nosuch"});
+        m_engine.compareBoth({"pause", "m3"});
+        m_engine.compareBoth({"pause", "m1", "m2"});
+        m_engine.compareBoth({"unpause", "m3"});
+        m_engine.compareBoth({"unpause", "nosuch"});
+        m_engine.compareBoth({"pause"});
+        m_engine.compareBoth({"pause", "nosuch"});
         r = berth({"unpause", "m1", "m2"});
         QVERIFY2(r.exitCode == 0 && r.out == "m1\nm2\n" && r.err.isEmpty(), qPrintable(r.describe()));
         QCOMPARE(inspectField("m1", "{{.State.Status}}"), QStringLiteral("running"));
-        compareBoth({"unpause", "m1", "m2"});
-        compareBoth({"container", "unpause", "m1"});
-        compareBoth({"container", "pause"});
+        m_engine.compareBoth({"unpause", "m1", "m2"});
+        m_engine.compareBoth({"container", "unpause", "m1"});
+        m_engine.compareBoth({"container", "pause"});
     }
 
     void stopKillAndRemoveOfAPausedContainerWork()

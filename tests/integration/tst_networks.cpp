@@ -10,7 +10,6 @@
 // Containers are removed and berthd stopped by PID in cleanup, even when a
 // check fails.
 
-#include <support/clitext.h>
 #include <support/commandrunner.h>
 #include <support/enginefixture.h>
 
@@ -28,8 +27,6 @@
 
 using Berth::TestSupport::CommandResult;
 using Berth::TestSupport::EngineFixture;
-using Berth::TestSupport::asBerth;
-using Berth::TestSupport::withoutIds;
 
 namespace {
 
@@ -58,16 +55,6 @@ class tst_Networks : public QObject
     CommandResult berth(const QStringList &args) { return m_engine.berth(args); }
     CommandResult docker(const QStringList &args) { return m_engine.docker(args); }
 
-    // The same arguments through both CLIs: same exit code, stdout and
-    // stderr (docker's name replaced, full ids masked).
-    void compareBoth(const QStringList &args)
-    {
-        const CommandResult b = berth(args);
-        const CommandResult d = docker(args);
-        QVERIFY2(b.exitCode == d.exitCode, qPrintable(QStringLiteral("berth: %1\ndocker: %2").arg(b.describe(), d.describe())));
-        QCOMPARE(withoutIds(b.out), withoutIds(d.out));
-        QCOMPARE(withoutIds(b.err), withoutIds(asBerth(d.err)));
-    }
 
     QJsonObject inspectJson(const QStringList &args)
     {
@@ -144,15 +131,15 @@ private slots:
         QCOMPARE(names, (QStringList{"bridge", "host", "none"}));
         QCOMPARE(drivers, (QStringList{"bridge", "host", "null"}));
 
-        compareBoth({"network", "ls"});
-        compareBoth({"network", "ls", "-q"});
-        compareBoth({"network", "ls", "--no-trunc"});
-        compareBoth({"network", "ls", "--filter", "driver=null"});
-        compareBoth({"network", "ls", "--filter", "type=custom"});
-        compareBoth({"network", "ls", "-f", "type=builtin", "-f", "name=o", "--format", "{{.Name}} {{.Driver}}"});
-        compareBoth({"network", "ls", "--format", "{{.ID}}|{{.Name}}|{{.Scope}}|{{.IPv6}}|{{.Internal}}|{{.Labels}}"});
-        compareBoth({"network", "ls", "--format", "json"});
-        compareBoth({"network", "ls", "--filter", "foo=bar"});
+        m_engine.compareBoth({"network", "ls"});
+        m_engine.compareBoth({"network", "ls", "-q"});
+        m_engine.compareBoth({"network", "ls", "--no-trunc"});
+        m_engine.compareBoth({"network", "ls", "--filter", "driver=null"});
+        m_engine.compareBoth({"network", "ls", "--filter", "type=custom"});
+        m_engine.compareBoth({"network", "ls", "-f", "type=builtin", "-f", "name=o", "--format", "{{.Name}} {{.Driver}}"});
+        m_engine.compareBoth({"network", "ls", "--format", "{{.ID}}|{{.Name}}|{{.Scope}}|{{.IPv6}}|{{.Internal}}|{{.Labels}}"});
+        m_engine.compareBoth({"network", "ls", "--format", "json"});
+        m_engine.compareBoth({"network", "ls", "--filter", "foo=bar"});
 
         const CommandResult q = berth({"network", "ls", "-q", "--no-trunc"});
         QCOMPARE(q.exitCode, 0);
@@ -167,7 +154,7 @@ private slots:
         const CommandResult badType = docker({"network", "ls", "--filter", "type=bogus"});
         QCOMPARE(badType.exitCode, 1);
         QCOMPARE(badType.err, QStringLiteral("Error response from daemon: invalid filter: 'type'='bogus'\n"));
-        compareBoth({"network", "ls", "-f", "bad"});
+        m_engine.compareBoth({"network", "ls", "-f", "bad"});
     }
 
     void networkIdsStayTheSameAcrossARestart()
@@ -231,8 +218,8 @@ private slots:
         // docker inspect of a bare name now finds the network (container,
         // image, then network lookups).
         QCOMPARE(docker({"inspect", "-f", "{{.Driver}}", "host"}).out, QStringLiteral("host\n"));
-        compareBoth({"network", "inspect", "-f", "{{.Name}} {{.Driver}} {{.Scope}}", "host", "none"});
-        compareBoth({"network", "inspect", "nosuch", "host", "-f", "{{.Name}}"});
+        m_engine.compareBoth({"network", "inspect", "-f", "{{.Name}} {{.Driver}} {{.Scope}}", "host", "none"});
+        m_engine.compareBoth({"network", "inspect", "nosuch", "host", "-f", "{{.Name}}"});
         // GET /networks leaves Containers empty, as dockerd does.
         const CommandResult list = docker({"network", "ls", "--format", "{{.Name}}"});
         QCOMPARE(list.exitCode, 0);
@@ -246,22 +233,22 @@ private slots:
             // docker 28's network rm ends with its status error ("exit status 1").
             QCOMPARE(r.err, QStringLiteral("Error response from daemon: %1 is a pre-defined network and cannot be removed\n"
                                            "exit status 1\n").arg(name));
-            compareBoth({"network", "rm", name});
+            m_engine.compareBoth({"network", "rm", name});
         }
-        compareBoth({"network", "rm", "nosuch"});
-        compareBoth({"network", "rm", "host", "nosuch"});
+        m_engine.compareBoth({"network", "rm", "nosuch"});
+        m_engine.compareBoth({"network", "rm", "host", "nosuch"});
         const CommandResult create = docker({"network", "create", "bridge"});
         QCOMPARE(create.exitCode, 1);
         // dockerd's message ends with a space; the docker CLI prints it trimmed.
         QCOMPARE(create.err, QStringLiteral("Error response from daemon: operation is not permitted on predefined bridge network\n"));
-        compareBoth({"network", "create", "host"});
+        m_engine.compareBoth({"network", "create", "host"});
         // User-defined networks are not implemented: a clear refusal, nothing made.
         const CommandResult custom = berth({"network", "create", "mynet"});
         QCOMPARE(custom.exitCode, 1);
         QVERIFY2(custom.err.contains(QLatin1String("user-defined networks are not supported")), qPrintable(custom.describe()));
         QCOMPARE(berth({"network", "ls", "-q"}).out.count(u'\n'), 3);
         // The list is unchanged after every refusal.
-        compareBoth({"network", "ls"});
+        m_engine.compareBoth({"network", "ls"});
     }
 
     void containerNetworkSettingsFollowDockerForEachNetwork_data()
@@ -337,9 +324,9 @@ private slots:
         CommandResult port = docker({"port", "pr1", "80"});
         QCOMPARE(port.out, chosen + u'\n');
         QCOMPARE(berth({"port", "pr1"}).out, QStringLiteral("80/tcp -> ") + chosen + u'\n');
-        compareBoth({"port", "pr1"});
+        m_engine.compareBoth({"port", "pr1"});
         QCOMPARE(docker({"ps", "--filter", "name=pr1", "--format", "{{.Ports}}"}).out, chosen + QStringLiteral("->80/tcp\n"));
-        compareBoth({"ps", "--filter", "name=pr1", "--format", "{{.Names}} {{.Ports}}"});
+        m_engine.compareBoth({"ps", "--filter", "name=pr1", "--format", "{{.Names}} {{.Ports}}"});
         // The port really is bound by the proxy now.
         QTcpServer probe;
         QVERIFY(!probe.listen(QHostAddress::LocalHost, quint16(base + 1)));
@@ -371,7 +358,7 @@ private slots:
         QCOMPARE(d.exitCode, 1);
         QCOMPARE(d.err, QStringLiteral("Error response from daemon: cannot remove container \"/rm1\": container is running: "
                                        "stop the container before removing or force remove\n"));
-        compareBoth({"rm", "rm1"});
+        m_engine.compareBoth({"rm", "rm1"});
         QCOMPARE(m_engine.inspect("rm1", "{{.State.Running}}"), QStringLiteral("true"));
         const CommandResult forced = berth({"rm", "-f", "rm1"});
         QVERIFY2(forced.exitCode == 0 && forced.out == QLatin1String("rm1\n"), qPrintable(forced.describe()));

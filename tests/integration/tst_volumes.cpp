@@ -14,7 +14,6 @@
 // otherwise. cleanup() removes every container and volume; berthd is
 // stopped by PID in cleanupTestCase (or the fixture's destructor).
 
-#include <support/clitext.h>
 #include <support/commandrunner.h>
 #include <support/enginefixture.h>
 
@@ -34,8 +33,6 @@
 
 using Berth::TestSupport::CommandResult;
 using Berth::TestSupport::EngineFixture;
-using Berth::TestSupport::asBerth;
-using Berth::TestSupport::withoutIds;
 
 namespace {
 
@@ -86,16 +83,6 @@ class tst_Volumes : public QObject
     CommandResult berth(const QStringList &args, const QByteArray &input = {}) { return m_engine.berth(args, input); }
     CommandResult docker(const QStringList &args, const QByteArray &input = {}) { return m_engine.docker(args, input); }
 
-    // The same arguments through both CLIs: same exit code, stdout and
-    // stderr (docker's name replaced, full ids masked).
-    void compareBoth(const QStringList &args)
-    {
-        const CommandResult b = berth(args);
-        const CommandResult d = docker(args);
-        QVERIFY2(b.exitCode == d.exitCode, qPrintable(QStringLiteral("berth: %1\ndocker: %2").arg(b.describe(), d.describe())));
-        QCOMPARE(withoutIds(b.out), withoutIds(d.out));
-        QCOMPARE(withoutIds(b.err), withoutIds(asBerth(d.err)));
-    }
 
     QString volumesDir() const { return m_engine.root() + QStringLiteral("/volumes"); }
 
@@ -199,7 +186,7 @@ private slots:
         const QJsonObject m = mountAt(mountsOf("n1"), "/data");
         QCOMPARE(m, volumeMount("vdata", volumesDir() + "/vdata/_data", "/data", "ro", false));
         // ps --filter volume= by name and by destination.
-        compareBoth({"ps", "-a", "--filter", "volume=vdata", "--format", "{{.Names}}"});
+        m_engine.compareBoth({"ps", "-a", "--filter", "volume=vdata", "--format", "{{.Names}}"});
         r = docker({"ps", "-a", "--filter", "volume=/data", "--format", "{{.Names}}"});
         QCOMPARE(r.out, QStringLiteral("n1\n"));
         r = docker({"ps", "-a", "--filter", "volume=other", "--format", "{{.Names}}"});
@@ -231,10 +218,10 @@ private slots:
         r = docker({"volume", "rm", name});
         QCOMPARE(r.exitCode, 1);
         QCOMPARE(r.err, QStringLiteral("Error response from daemon: remove %1: volume is in use - [%2]\n").arg(name, id));
-        compareBoth({"volume", "rm", name});
-        compareBoth({"volume", "rm", "-f", name});
-        compareBoth({"volume", "rm", "nosuchvolume"});
-        compareBoth({"volume", "rm", "-f", "nosuchvolume"});
+        m_engine.compareBoth({"volume", "rm", name});
+        m_engine.compareBoth({"volume", "rm", "-f", name});
+        m_engine.compareBoth({"volume", "rm", "nosuchvolume"});
+        m_engine.compareBoth({"volume", "rm", "-f", "nosuchvolume"});
 
         // rm -v: the anonymous volume goes, the named one stays.
         r = berth({"rm", "-v", "a1"});
@@ -338,10 +325,10 @@ private slots:
         r = docker({"run", "--rm", "--network", "none", "--volumes-from", "src", "busybox", "cat", "/data/f"});
         QVERIFY2(r.exitCode == 0 && r.out == "a\nc\n", qPrintable(r.describe()));
         // (A 404 from create makes the docker CLI try a pull; --pull never keeps it to the error.)
-        compareBoth({"create", "--pull", "never", "--volumes-from", "nosuch", "busybox", "true"});
+        m_engine.compareBoth({"create", "--pull", "never", "--volumes-from", "nosuch", "busybox", "true"});
         r = berth({"create", "--volumes-from", "nosuch", "busybox", "true"});
         QCOMPARE(r.err, QStringLiteral("Error response from daemon: No such container: nosuch\n"));
-        compareBoth({"create", "--volumes-from", "src:bogus", "busybox", "true"});
+        m_engine.compareBoth({"create", "--volumes-from", "src:bogus", "busybox", "true"});
         r = docker({"rm", "-v", "src"});
         QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
         QCOMPARE(volumeDirs(), QStringList{"vf-named"});
@@ -448,27 +435,27 @@ private slots:
         const QStringList containersBefore = containerIds();
         const QString missing = m_engine.tempDir() + QStringLiteral("/no-such-dir");
         // Refused by the daemon: the same text from both CLIs (exit 125).
-        compareBoth({"run", "--rm", "-v", "newvol1:/a", "--mount", "type=bind,source=" + missing + ",target=/x", "busybox", "true"});
+        m_engine.compareBoth({"run", "--rm", "-v", "newvol1:/a", "--mount", "type=bind,source=" + missing + ",target=/x", "busybox", "true"});
         CommandResult r = docker({"create", "--mount", "type=bind,source=" + missing + ",target=/x", "busybox", "true"});
         QVERIFY2(r.exitCode != 0, qPrintable(r.describe()));
         QVERIFY2(r.err.contains(QStringLiteral("Error response from daemon: invalid mount config for type \"bind\": bind "
                                                "source path does not exist: %1\n").arg(missing)),
                  qPrintable(r.describe()));
-        compareBoth({"create", "--mount", "type=bind,target=/x", "busybox", "true"});
-        compareBoth({"create", "--mount", "type=tmpfs,source=/tmp,target=/x", "busybox", "true"});
-        compareBoth({"create", "-v", "vol2:/data", "-v", "vol4:/data/", "busybox", "true"});
-        compareBoth({"create", "-v", "bad$name:/x", "busybox", "true"});
-        compareBoth({"create", "-v", "vol3:relative", "busybox", "true"});
-        compareBoth({"create", "-v", "vol3:/", "busybox", "true"});
-        compareBoth({"create", "-v", "vol3:/x:bogus", "busybox", "true"});
+        m_engine.compareBoth({"create", "--mount", "type=bind,target=/x", "busybox", "true"});
+        m_engine.compareBoth({"create", "--mount", "type=tmpfs,source=/tmp,target=/x", "busybox", "true"});
+        m_engine.compareBoth({"create", "-v", "vol2:/data", "-v", "vol4:/data/", "busybox", "true"});
+        m_engine.compareBoth({"create", "-v", "bad$name:/x", "busybox", "true"});
+        m_engine.compareBoth({"create", "-v", "vol3:relative", "busybox", "true"});
+        m_engine.compareBoth({"create", "-v", "vol3:/", "busybox", "true"});
+        m_engine.compareBoth({"create", "-v", "vol3:/x:bogus", "busybox", "true"});
         // Refused by the CLI's --mount parser: the same usage error.
-        compareBoth({"create", "--mount", "type=volume", "busybox", "true"});
-        compareBoth({"create", "--mount", "target", "busybox", "true"});
-        compareBoth({"create", "--mount", "type=bind,target=/x,volume-nocopy", "busybox", "true"});
-        compareBoth({"create", "--mount", "type=volume,target=/x,tmpfs-size=1m", "busybox", "true"});
-        compareBoth({"create", "--mount", "type=tmpfs,target=/x,tmpfs-size=lots", "busybox", "true"});
-        compareBoth({"create", "--mount", "type=volume,target=/x,bogus=1", "busybox", "true"});
-        compareBoth({"create", "--mount", "type=volume,target=/x,readonly=maybe", "busybox", "true"});
+        m_engine.compareBoth({"create", "--mount", "type=volume", "busybox", "true"});
+        m_engine.compareBoth({"create", "--mount", "target", "busybox", "true"});
+        m_engine.compareBoth({"create", "--mount", "type=bind,target=/x,volume-nocopy", "busybox", "true"});
+        m_engine.compareBoth({"create", "--mount", "type=volume,target=/x,tmpfs-size=1m", "busybox", "true"});
+        m_engine.compareBoth({"create", "--mount", "type=tmpfs,target=/x,tmpfs-size=lots", "busybox", "true"});
+        m_engine.compareBoth({"create", "--mount", "type=volume,target=/x,bogus=1", "busybox", "true"});
+        m_engine.compareBoth({"create", "--mount", "type=volume,target=/x,readonly=maybe", "busybox", "true"});
         // Nothing was made: no container, no volume (not newvol1 either).
         QCOMPARE(containerIds(), containersBefore);
         QCOMPARE(volumeDirs(), volumesBefore);

@@ -1,9 +1,12 @@
 #include "enginefixture.h"
 
+#include "clitext.h"
+
 #include <QDir>
 #include <QFileInfo>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include <QTest>
 
 namespace Berth::TestSupport {
 
@@ -152,6 +155,16 @@ QString EngineFixture::tempDir() const
 QString EngineFixture::path(const QString &name) const
 {
     return m_tmp ? m_tmp->filePath(name) : QString();
+}
+
+void EngineFixture::compareBoth(const QStringList &arguments, bool sameOut) const
+{
+    const CommandResult b = berth(arguments);
+    const CommandResult d = docker(arguments);
+    QVERIFY2(b.exitCode == d.exitCode, qPrintable(QStringLiteral("berth: %1\ndocker: %2").arg(b.describe(), d.describe())));
+    if (sameOut)
+        QCOMPARE(withoutIds(b.out), withoutIds(d.out));
+    QCOMPARE(withoutIds(b.err), withoutIds(asBerth(d.err)));
 }
 
 } // namespace Berth::TestSupport

@@ -65,6 +65,11 @@ public:
 
     CommandResult berth(const QStringList &arguments, const QByteArray &input = {}) const;
     CommandResult docker(const QStringList &arguments, const QByteArray &input = {}) const;
+    // The same arguments through both CLIs against this berthd: same exit
+    // code and stderr (docker's name replaced), and the same stdout unless
+    // `sameOut` is false; full IDs are masked. Fails the current test
+    // function (QTest) on a difference.
+    void compareBoth(const QStringList &arguments, bool sameOut = true) const;
     // `docker inspect -f FORMAT REF`, trimmed.
     QString inspect(const QString &ref, const QString &format) const;
 
