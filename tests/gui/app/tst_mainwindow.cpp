@@ -125,6 +125,25 @@ PictureStats pictureStats(const QImage &image)
     return stats;
 }
 
+// Every toolbar action of every page has a key, and no two actions of one
+// page share one.
+void verifyEveryToolbarActionHasAKey(MainWindow &window)
+{
+    for (int page = 0; page < MainWindow::PageCount; ++page) {
+        QSet<QString> keys;
+        for (QToolBar *toolbar : window.page(page)->findChildren<QToolBar *>()) {
+            for (QAction *action : toolbar->actions()) {
+                if (action->isSeparator() || action->text().isEmpty() || !action->isVisible())
+                    continue;
+                const QString key = action->shortcut().toString();
+                QVERIFY2(!key.isEmpty(), qPrintable(QStringLiteral("page %1: \"%2\" has no shortcut").arg(page).arg(action->text())));
+                QVERIFY2(!keys.contains(key), qPrintable(QStringLiteral("page %1: %2 is taken twice").arg(page).arg(key)));
+                keys.insert(key);
+            }
+        }
+    }
+}
+
 } // namespace
 
 class tst_MainWindow : public QObject
@@ -375,21 +394,9 @@ private slots:
         QVERIFY(rootLabel);
         QTRY_VERIFY_WITH_TIMEOUT(!rootLabel->text().isEmpty(), 10000);
 
-        // Every toolbar action of every page has a key, and no two actions
-        // of one page share one.
-        for (int page = 0; page < MainWindow::PageCount; ++page) {
-            QSet<QString> keys;
-            for (QToolBar *toolbar : window.page(page)->findChildren<QToolBar *>()) {
-                for (QAction *action : toolbar->actions()) {
-                    if (action->isSeparator() || action->text().isEmpty() || !action->isVisible())
-                        continue;
-                    const QString key = action->shortcut().toString();
-                    QVERIFY2(!key.isEmpty(), qPrintable(QStringLiteral("page %1: \"%2\" has no shortcut").arg(page).arg(action->text())));
-                    QVERIFY2(!keys.contains(key), qPrintable(QStringLiteral("page %1: %2 is taken twice").arg(page).arg(key)));
-                    keys.insert(key);
-                }
-            }
-        }
+        verifyEveryToolbarActionHasAKey(window);
+        if (QTest::currentTestFailed())
+            return;
         auto *navigation = window.findChild<QListWidget *>(QStringLiteral("navigation"));
         QVERIFY(navigation);
         QCOMPARE(navigation->item(0)->text(), QStringLiteral("컨테이너"));
@@ -542,21 +549,9 @@ private slots:
             QTest::keyClick(&window, Qt::Key(Qt::Key_1 + page), Qt::ControlModifier);
             QTRY_COMPARE(window.currentPage(), page);
         }
-        // Every toolbar action of every page has a key, and no two actions
-        // of one page share one.
-        for (int page = 0; page < MainWindow::PageCount; ++page) {
-            QSet<QString> keys;
-            for (QToolBar *toolbar : window.page(page)->findChildren<QToolBar *>()) {
-                for (QAction *action : toolbar->actions()) {
-                    if (action->isSeparator() || action->text().isEmpty() || !action->isVisible())
-                        continue;
-                    const QString key = action->shortcut().toString();
-                    QVERIFY2(!key.isEmpty(), qPrintable(QStringLiteral("page %1: \"%2\" has no shortcut").arg(page).arg(action->text())));
-                    QVERIFY2(!keys.contains(key), qPrintable(QStringLiteral("page %1: %2 is taken twice").arg(page).arg(key)));
-                    keys.insert(key);
-                }
-            }
-        }
+        verifyEveryToolbarActionHasAKey(window);
+        if (QTest::currentTestFailed())
+            return;
         auto *navigation = window.findChild<QListWidget *>(QStringLiteral("navigation"));
         QVERIFY(navigation);
         QVERIFY(!navigation->accessibleName().isEmpty());
